@@ -1,0 +1,33 @@
+export type SourceChoice = 'test' | 'x11' | 'wayland' | 'auto';
+export type AudioChoice = 'test' | 'system' | 'app' | 'none';
+export type PlayerChoice = 'mpv' | 'vlc' | 'none';
+
+export interface TransportChoice {
+  readonly relay: boolean;
+  readonly bindAddr?: string | undefined;
+}
+
+export interface HostOptions extends TransportChoice {
+  readonly source: SourceChoice;
+  readonly encoder: string;
+  readonly audio: AudioChoice;
+  readonly app?: string | undefined;
+  readonly fps: number;
+  readonly bitrateKbps: number;
+  readonly keyframeIntervalSec: number;
+  readonly maxWidth?: number | undefined;
+  readonly maxHeight?: number | undefined;
+  readonly maxViewers: number;
+  readonly lingerSec: number;
+  readonly instantJoin: boolean;
+  readonly approve: boolean;
+  readonly ticketFile?: string | undefined;
+  readonly testPattern: { width: number; height: number; pattern: string };
+}
+
+export interface ViewOptions extends TransportChoice {
+  readonly ticket: string;
+  readonly player: PlayerChoice;
+  /** Extra player arguments (e.g. headless decoding in the demo). */
+  readonly playerArgs: readonly string[];
+}

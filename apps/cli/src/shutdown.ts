@@ -1,0 +1,44 @@
+/**
+ * Runs cleanups once, newest first, on SIGINT/SIGTERM/SIGHUP or when the command
+ * ends, so that nothing the command started outlives it.
+ */
+export class Shutdown {
+  readonly #cleanups: Array<() => Promise<void> | void> = [];
+  #running: Promise<void> | undefined;
+  readonly requested: Promise<string>;
+  #resolveRequested!: (signal: string) => void;
+
+  constructor() {
+    this.requested = new Promise((resolve) => (this.#resolveRequested = resolve));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.on(signal, () => {
+        if (this.#running) {
+          // A second Ctrl-C while cleaning up: the user wants out now.
+          if (signal === 'SIGINT') process.exit(130);
+          return;
+        }
+        this.#resolveRequested(signal);
+      });
+    }
+  }
+
+  add(cleanup: () => Promise<void> | void): void {
+    this.#cleanups.push(cleanup);
+  }
+
+  run(timeoutMs = 5000): Promise<void> {
+    this.#running ??= (async () => {
+      const timer = setTimeout(() => process.exit(1), timeoutMs);
+      timer.unref();
+      for (const cleanup of this.#cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch {
+          /* keep cleaning up */
+        }
+      }
+      clearTimeout(timer);
+    })();
+    return this.#running;
+  }
+}

@@ -1,0 +1,50 @@
+import { inject, injectable } from 'tsyringe';
+import {
+  LocalStreamServer,
+  LOGGER,
+  parseTicket,
+  PLAYER_LAUNCHER,
+  TRANSPORT,
+  tunnelRequest,
+  ViewerLink,
+  type Logger,
+  type PlayerLauncher,
+  type Transport,
+} from '@pixelpass/core';
+import type { ViewOptions } from './options.js';
+import type { Shutdown } from './shutdown.js';
+
+/** `pixelpass view <ticket>`: connects, serves a local URL for players, launches one. */
+@injectable()
+export class ViewCommand {
+  constructor(
+    @inject(TRANSPORT) private readonly transport: Transport,
+    @inject(PLAYER_LAUNCHER) private readonly player: PlayerLauncher,
+    @inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  async run(o: ViewOptions, shutdown: Shutdown): Promise<void> {
+    const ticket = parseTicket(o.ticket);
+    this.transport.validateAddress(ticket.address);
+    const link = new ViewerLink(this.transport, ticket.address, this.log);
+    shutdown.add(() => link.close());
+    const connection = await link.connect();
+    this.log.info(`connected to host ${connection.peer.shortId} (${connection.peer.path().kind} path)`);
+
+    const server = new LocalStreamServer({
+      openUpstream: () => link.openStream(),
+      upstreamRequest: tunnelRequest(ticket.secret),
+      log: this.log,
+    });
+    const url = await server.listen();
+    shutdown.add(() => server.close());
+    process.stdout.write(`${url}\n`);
+
+    const launched = await this.player.launch(url, { title: `pixelpass — ${connection.peer.shortId}` });
+    shutdown.add(() => launched.stop());
+    if (this.player.id !== 'none') this.log.info(`${this.player.id} started; close it or press Ctrl-C to stop`);
+    const playerClosed = launched.exited.then(() => 'player closed');
+    const why = await Promise.race([shutdown.requested, playerClosed]);
+    if (why === 'player closed') this.log.info('the player was closed; stopping');
+  }
+}

@@ -1,0 +1,42 @@
+import type { CaptureRequest, CaptureSession, CaptureSource } from '@pixelpass/core';
+
+export interface TestPatternOptions {
+  readonly width: number;
+  readonly height: number;
+  /** videotestsrc pattern name, e.g. "smpte", "ball". */
+  readonly pattern: string;
+  /** Burn the running time into the frame (for eyeballing latency). */
+  readonly timeOverlay: boolean;
+}
+
+export const DEFAULT_TEST_PATTERN: TestPatternOptions = {
+  width: 1280,
+  height: 720,
+  pattern: 'smpte',
+  timeOverlay: true,
+};
+
+/** A live synthetic screen: `videotestsrc`, for demos, tests and benchmarks. */
+export class TestCaptureSource implements CaptureSource {
+  readonly id = 'test';
+  readonly options: TestPatternOptions;
+
+  constructor(options: Partial<TestPatternOptions> = {}) {
+    this.options = { ...DEFAULT_TEST_PATTERN, ...options };
+  }
+
+  async open(request: CaptureRequest): Promise<CaptureSession> {
+    const { width, height, pattern, timeOverlay } = this.options;
+    const parts = [
+      `videotestsrc is-live=true pattern=${pattern}`,
+      `video/x-raw,width=${width},height=${height},framerate=${request.fps}/1`,
+    ];
+    if (timeOverlay) parts.push('timeoverlay font-desc="Sans 24" halignment=right valignment=bottom');
+    return {
+      video: { launch: parts.join(' ! ') },
+      geometry: { width, height },
+      description: `test pattern ${pattern} ${width}x${height}`,
+      close: async () => undefined,
+    };
+  }
+}

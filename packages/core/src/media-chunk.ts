@@ -1,0 +1,27 @@
+/**
+ * A run of whole MPEG-TS packets as published by the hub. The same chunk object
+ * goes to every viewer, so a transport that must convert bytes (the iroh binding
+ * takes `Array<number>`) converts once per chunk through `converted`, not once
+ * per viewer.
+ */
+export class MediaChunk {
+  #memo: Map<symbol, unknown> | undefined;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    /** True when the chunk starts at a keyframe a decoder can start from. */
+    readonly keyframe = false,
+  ) {}
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  converted<T>(key: symbol, convert: (bytes: Uint8Array) => T): T {
+    if (this.#memo === undefined) this.#memo = new Map();
+    if (this.#memo.has(key)) return this.#memo.get(key) as T;
+    const value = convert(this.bytes);
+    this.#memo.set(key, value);
+    return value;
+  }
+}

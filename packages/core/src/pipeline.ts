@@ -1,0 +1,94 @@
+import type { PipelineFragment, VideoGeometry } from './ports/capture.js';
+
+export interface PipelineParts {
+  readonly video: PipelineFragment;
+  readonly audio?: PipelineFragment | undefined;
+  /** Encoder fragment from the Encoder port: raw video in, H.264 out. */
+  readonly encoder: string;
+  readonly fps: number;
+  /** Native capture size, when known: odd sizes get cropped to even, large ones scaled. */
+  readonly geometry?: VideoGeometry | undefined;
+  readonly maxWidth?: number | undefined;
+  readonly maxHeight?: number | undefined;
+  readonly audioBitrateKbps?: number;
+}
+
+/** What one gst-launch-1.0 process needs: its description, fds and environment. */
+export interface PipelineSpec {
+  readonly description: string;
+  readonly inheritFds: readonly number[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Output size: native size scaled down to fit the limits, aspect kept, both even. */
+export function outputSize(
+  native: VideoGeometry,
+  maxWidth?: number,
+  maxHeight?: number,
+): VideoGeometry {
+  const scale = Math.min(
+    1,
+    maxWidth ? maxWidth / native.width : 1,
+    maxHeight ? maxHeight / native.height : 1,
+  );
+  const even = (n: number): number => Math.max(2, Math.floor(n / 2) * 2);
+  return { width: even(native.width * scale), height: even(native.height * scale) };
+}
+
+export function composePipeline(parts: PipelineParts): PipelineSpec {
+  const video: string[] = [
+    parts.video.launch,
+    // Leaky: when the encoder falls behind, drop old frames rather than add latency.
+    'queue max-size-buffers=3 max-size-time=0 max-size-bytes=0 leaky=downstream',
+  ];
+  let caps = `video/x-raw,framerate=${parts.fps}/1`;
+  if (parts.geometry) {
+    const size = outputSize(parts.geometry, parts.maxWidth, parts.maxHeight);
+    const cropRight = parts.geometry.width % 2;
+    const cropBottom = parts.geometry.height % 2;
+    if (cropRight || cropBottom) video.push(`videocrop right=${cropRight} bottom=${cropBottom}`);
+    if (size.width !== parts.geometry.width - cropRight || size.height !== parts.geometry.height - cropBottom) {
+      video.push('videoscale');
+      caps += `,width=${size.width},height=${size.height},pixel-aspect-ratio=1/1`;
+    }
+  }
+  // videorate duplicates frames when a compositor only sends damage, so the
+  // stream keeps its rate and joining viewers get frames at once.
+  video.push('videoconvert', 'videorate', caps, parts.encoder);
+  video.push('h264parse config-interval=-1', 'video/x-h264,stream-format=byte-stream,alignment=au', 'queue', 'mux.');
+
+  const branches = [video.join(' ! ')];
+  if (parts.audio) {
+    const kbps = parts.audioBitrateKbps ?? 128;
+    branches.push(
+      [
+        parts.audio.launch,
+        'queue max-size-time=200000000 leaky=downstream',
+        'audioconvert',
+        'audioresample',
+        'audio/x-raw,rate=48000,channels=2',
+        `avenc_aac bitrate=${kbps * 1000}`,
+        'aacparse',
+        'queue',
+        'mux.',
+      ].join(' ! '),
+    );
+  }
+  branches.push('mpegtsmux name=mux alignment=7 ! fdsink fd=1 sync=false');
+
+  return {
+    description: branches.join('  '),
+    inheritFds: [...(parts.video.inheritFds ?? []), ...(parts.audio?.inheritFds ?? [])],
+    env: { ...parts.video.env, ...parts.audio?.env },
+  };
+}
+
+/** Elements a composed description uses, for dependency checks and `doctor`. */
+export function pipelineElements(description: string): string[] {
+  const names = new Set<string>();
+  for (const segment of description.split(/!|\s{2,}/)) {
+    const first = segment.trim().split(/\s+/)[0] ?? '';
+    if (/^[a-z][a-z0-9_-]*$/.test(first) && !first.includes('/')) names.add(first);
+  }
+  return [...names];
+}

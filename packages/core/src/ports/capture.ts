@@ -1,0 +1,45 @@
+/**
+ * A piece of a gst-launch-1.0 description plus what the process needs to run it.
+ * Fragments are composed into one pipeline by `composePipeline`.
+ */
+export interface PipelineFragment {
+  /** gst-launch syntax producing raw video (or audio) on its last element's src pad. */
+  readonly launch: string;
+  /** Open file descriptors the gst-launch process must inherit (e.g. a PipeWire remote). */
+  readonly inheritFds?: readonly number[];
+  /** Extra environment for the gst-launch process. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface VideoGeometry {
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface CaptureRequest {
+  readonly fps: number;
+  /** Largest size to send; the pipeline scales down (keeping aspect) above it. */
+  readonly maxWidth?: number;
+  readonly maxHeight?: number;
+}
+
+/** One running capture: the fragment to put into the pipeline and how to end it. */
+export interface CaptureSession {
+  readonly video: PipelineFragment;
+  /** Native size when the source knows it (used for messages and even-size cropping). */
+  readonly geometry?: VideoGeometry;
+  /** Human description for logs, e.g. "X11 :1 monitor DP-1 1920x1080". */
+  readonly description: string;
+  /** Resolves when the source ended by itself (window closed, portal session closed). */
+  readonly ended?: Promise<string>;
+  /** Releases what the session holds (portal session, fds). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface CaptureSource {
+  /** Short id used on the command line: "test", "x11", "wayland". */
+  readonly id: string;
+  open(request: CaptureRequest): Promise<CaptureSession>;
+}
+
+export const CAPTURE_SOURCE = Symbol.for('pixelpass.CaptureSource');

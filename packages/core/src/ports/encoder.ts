@@ -1,0 +1,27 @@
+export interface EncodeSettings {
+  readonly fps: number;
+  /** Target video bitrate in kbit/s. */
+  readonly bitrateKbps: number;
+  /** Keyframe interval in seconds; short so that joining viewers start fast. */
+  readonly keyframeIntervalSec: number;
+}
+
+export type ProbeResult =
+  | { readonly usable: true; readonly detail: string }
+  | { readonly usable: false; readonly reason: string; readonly provider?: string };
+
+export interface Encoder {
+  /** "x264", "vaapi", "nvenc", "openh264". */
+  readonly id: string;
+  /** Checks the element exists and can encode here; may run a one-frame test encode. */
+  probe(): Promise<ProbeResult>;
+  /**
+   * gst-launch fragment taking raw video (any format `videoconvert` produces)
+   * and producing H.264 byte-stream. The pipeline adds `h264parse` after it.
+   */
+  fragment(settings: EncodeSettings): string;
+}
+
+export const ENCODER = Symbol.for('pixelpass.Encoder');
+/** All encoders known to this build, best first; `--encoder auto` walks it. */
+export const ENCODER_CANDIDATES = Symbol.for('pixelpass.EncoderCandidates');

@@ -1,0 +1,15 @@
+export interface LaunchedPlayer {
+  readonly pid: number | undefined;
+  /** Resolves when the player exits (never, for a detached player we do not watch). */
+  readonly exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+export interface PlayerLauncher {
+  /** "mpv", "vlc", "none". */
+  readonly id: string;
+  /** Throws MissingDependency when the player is not installed. */
+  launch(url: string, options: { readonly title: string }): Promise<LaunchedPlayer>;
+}
+
+export const PLAYER_LAUNCHER = Symbol.for('pixelpass.PlayerLauncher');

@@ -1,0 +1,57 @@
+import type { MediaChunk } from '../media-chunk.js';
+
+export type PathKind = 'direct' | 'relay' | 'unknown';
+
+export interface PathInfo {
+  readonly kind: PathKind;
+  readonly rttMs: number | null;
+}
+
+export interface PeerInfo {
+  /** Full, public transport id of the remote peer. */
+  readonly id: string;
+  /** A few characters of the id, for logs and prompts. */
+  readonly shortId: string;
+  path(): PathInfo;
+}
+
+/** One bidirectional stream with a peer: carries one HTTP exchange. */
+export interface PeerStream {
+  readonly peer: PeerInfo;
+  /** Up to `maxBytes`; null at the end of the stream. */
+  read(maxBytes: number): Promise<Uint8Array | null>;
+  /** Writes a hub chunk; the transport may cache its own representation on the chunk. */
+  writeChunk(chunk: MediaChunk): Promise<void>;
+  /** Writes small control bytes (HTTP heads). */
+  writeBytes(bytes: Uint8Array): Promise<void>;
+  /** Graceful end of our sending side. */
+  finish(): Promise<void>;
+  /** Abrupt end of both sides; never throws. */
+  abort(): void;
+}
+
+export interface HostListener {
+  /** Transport address to put in the share ticket (secret-free). */
+  readonly address: string;
+  readonly id: string;
+  /** Every incoming stream from every peer, until close. */
+  streams(): AsyncIterable<PeerStream>;
+  close(): Promise<void>;
+}
+
+export interface ViewerConnection {
+  readonly peer: PeerInfo;
+  openStream(): Promise<PeerStream>;
+  /** Resolves with a reason when the connection is gone. */
+  readonly closed: Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  /** Throws InvalidTicket when the address part of a ticket is malformed. */
+  validateAddress(address: string): void;
+  listen(): Promise<HostListener>;
+  dial(address: string): Promise<ViewerConnection>;
+}
+
+export const TRANSPORT = Symbol.for('pixelpass.Transport');

@@ -1,0 +1,1 @@
+export { X264Encoder } from './x264-encoder.js';

@@ -1,0 +1,102 @@
+import { execa, type Options, type ResultPromise } from 'execa';
+import {
+  MissingDependency,
+  PipelineFailed,
+  type MediaRunner,
+  type PipelineSpec,
+  type RunningMedia,
+} from '@pixelpass/core';
+import { assertElements } from './gst-inspect.js';
+import { launchArgs } from './launch-args.js';
+import { GST_TOOLS_PACKAGE, packageForElement } from './gst-packages.js';
+
+const live = new Set<ResultPromise>();
+// Last resort: a child must not outlive us even on an unexpected exit path.
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export interface GstLaunchOptions {
+  /** Grace period between EOS (SIGINT) and SIGKILL. */
+  readonly stopGraceMs?: number;
+  /** Check every element with gst-inspect before the first start. */
+  readonly checkElements?: boolean;
+}
+
+/** Runs a composed pipeline as one `gst-launch-1.0` process writing MPEG-TS to stdout. */
+export class GstLaunchRunner implements MediaRunner {
+  constructor(private readonly options: GstLaunchOptions = {}) {}
+
+  async start(spec: PipelineSpec): Promise<RunningMedia> {
+    if (this.options.checkElements !== false) await assertElements(spec.description);
+    // A capture fd N must be fd N in the child: the fragment refers to it by number.
+    const maxFd = Math.max(2, ...spec.inheritFds);
+    const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'pipe', 'pipe'];
+    for (let fd = 3; fd <= maxFd; fd++) stdio.push(spec.inheritFds.includes(fd) ? fd : 'ignore');
+
+    const child = execa('gst-launch-1.0', ['-q', '-e', ...launchArgs(spec.description)], {
+      stdio,
+      buffer: false,
+      reject: false,
+      env: { ...spec.env },
+      extendEnv: true,
+      cleanup: true,
+    } as unknown as Options) as ResultPromise;
+    live.add(child);
+    const stderrTail: string[] = [];
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
+      for (const line of text.split('\n')) if (line.trim()) stderrTail.push(line.trim());
+      stderrTail.splice(0, Math.max(0, stderrTail.length - 20));
+    });
+
+    const exited = child.then((result) => {
+      live.delete(child);
+      const r = result as { exitCode?: number; signal?: string; code?: string; isTerminated?: boolean };
+      if (r.code === 'ENOENT') return { code: null, reason: `gst-launch-1.0 is missing; install ${GST_TOOLS_PACKAGE}` };
+      const missing = stderrTail.join('\n').match(/no element "([^"]+)"/);
+      if (missing) {
+        return { code: r.exitCode ?? null, reason: `GStreamer element "${missing[1]}" is missing; install ${packageForElement(missing[1]!)}` };
+      }
+      const error = stderrTail.filter((l) => /ERROR|error|WARNING: erroneous/.test(l)).slice(-2).join(' | ');
+      return {
+        code: r.exitCode ?? null,
+        reason: stopped ? '' : error || (r.signal ? `gst-launch-1.0 killed by ${r.signal}` : `gst-launch-1.0 exited with code ${r.exitCode}`),
+      };
+    });
+
+    let stopped = false;
+    const stop = async (): Promise<void> => {
+      if (stopped) return void (await exited);
+      stopped = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGINT');
+        const grace = setTimeout(() => child.kill('SIGKILL'), this.options.stopGraceMs ?? 1500);
+        await exited;
+        clearTimeout(grace);
+      }
+      await exited;
+    };
+
+    // Fail start() when the process dies at once (bad element, bad caps).
+    const early = await Promise.race([
+      exited.then((e) => e),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 150)),
+    ]);
+    if (early) {
+      if (early.reason.includes('is missing')) {
+        const m = early.reason.match(/^(.*) is missing; install (.*)$/);
+        throw new MissingDependency(m?.[1] ?? 'a GStreamer component', m?.[2] ?? GST_TOOLS_PACKAGE);
+      }
+      throw new PipelineFailed(`the media pipeline failed to start: ${early.reason || `exit code ${early.code}`}`);
+    }
+    const stdout = child.stdout;
+    if (!stdout) throw new PipelineFailed('gst-launch-1.0 has no stdout');
+    return {
+      output: stdout as AsyncIterable<Uint8Array>,
+      exited,
+      pid: child.pid,
+      stop,
+    };
+  }
+}

@@ -1,0 +1,30 @@
+import type { LaunchedPlayer, PlayerLauncher } from '@pixelpass/core';
+import { launchDetached } from './detached-player.js';
+
+export interface PlayerOptions {
+  /** Extra arguments, e.g. ["--vo=null", "--ao=null"] to decode headless. */
+  readonly extraArgs?: readonly string[];
+}
+
+/** Arguments for a low-latency live stream in mpv. */
+export function mpvArgs(url: string, title: string, extra: readonly string[] = []): string[] {
+  return [
+    '--profile=low-latency',
+    '--cache=no',
+    '--demuxer-lavf-o-add=fflags=+nobuffer',
+    '--untimed=no',
+    `--force-media-title=${title}`,
+    `--title=${title}`,
+    ...extra,
+    url,
+  ];
+}
+
+export class MpvLauncher implements PlayerLauncher {
+  readonly id = 'mpv';
+  constructor(private readonly options: PlayerOptions = {}) {}
+
+  launch(url: string, { title }: { title: string }): Promise<LaunchedPlayer> {
+    return launchDetached('mpv', mpvArgs(url, title, this.options.extraArgs), 'mpv');
+  }
+}

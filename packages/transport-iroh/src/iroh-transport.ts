@@ -1,0 +1,262 @@
+import irohModule from '@number0/iroh';
+import type * as Iroh from '@number0/iroh';
+import {
+  InvalidTicket,
+  TransportFailed,
+  type HostListener,
+  type MediaChunk,
+  type PathInfo,
+  type PeerInfo,
+  type PeerStream,
+  type Transport,
+  type ViewerConnection,
+} from '@pixelpass/core';
+
+// The binding is CommonJS; take its named exports from the default export.
+const { Endpoint, EndpointTicket, RelayMode } = irohModule as typeof Iroh;
+
+export const PIXELPASS_ALPN = 'pixelpass/0';
+const ALPN_BYTES = Array.from(Buffer.from(PIXELPASS_ALPN, 'utf8'));
+
+/** Key under which a hub chunk caches its Array<number> form (iroh-ffi#276). */
+const IROH_BYTES = Symbol('iroh.bytes');
+
+/** The binding wants Array<number>; a plain indexed loop is the fastest conversion. */
+export function toByteArray(bytes: Uint8Array): number[] {
+  const out = new Array<number>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]!;
+  return out;
+}
+
+export interface IrohTransportOptions {
+  /** false: no relays and no discovery, direct addresses only (offline, tests). */
+  readonly relay: boolean;
+  /** host:port to bind, e.g. "127.0.0.1:0" in tests. */
+  readonly bindAddr?: string | undefined;
+  /** How long a dial may take before failing. */
+  readonly dialTimeoutMs?: number;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TransportFailed(`${what} timed out after ${Math.round(ms / 1000)} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function peerInfo(conn: Iroh.Connection): PeerInfo {
+  const id = conn.remoteId();
+  return {
+    id: id.toString(),
+    shortId: id.fmtShort(),
+    path(): PathInfo {
+      try {
+        const selected = conn.paths().find((p) => p.isSelected);
+        if (!selected) return { kind: 'unknown', rttMs: conn.rtt() };
+        return { kind: selected.isRelay ? 'relay' : 'direct', rttMs: selected.rttMs };
+      } catch {
+        return { kind: 'unknown', rttMs: null };
+      }
+    },
+  };
+}
+
+class IrohPeerStream implements PeerStream {
+  #aborted = false;
+  constructor(
+    readonly peer: PeerInfo,
+    private readonly bi: Iroh.BiStream,
+  ) {}
+
+  async read(maxBytes: number): Promise<Uint8Array | null> {
+    const data = await this.bi.recv.read(maxBytes);
+    if (data.length === 0) return null;
+    return Buffer.from(data);
+  }
+
+  async writeChunk(chunk: MediaChunk): Promise<void> {
+    await this.bi.send.writeAll(chunk.converted(IROH_BYTES, toByteArray));
+  }
+
+  async writeBytes(bytes: Uint8Array): Promise<void> {
+    await this.bi.send.writeAll(toByteArray(bytes));
+  }
+
+  async finish(): Promise<void> {
+    await this.bi.send.finish();
+  }
+
+  abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.bi.send.reset(0n).catch(() => undefined);
+    this.bi.recv.stop(0n).catch(() => undefined);
+  }
+}
+
+/** Merges the bi-streams of every connection into one async iterable. */
+class StreamInbox {
+  #items: PeerStream[] = [];
+  #waiters: Array<(v: IteratorResult<PeerStream>) => void> = [];
+  #closed = false;
+
+  push(s: PeerStream): void {
+    const w = this.#waiters.shift();
+    if (w) w({ value: s, done: false });
+    else this.#items.push(s);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const w of this.#waiters.splice(0)) w({ value: undefined, done: true });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<PeerStream> {
+    for (;;) {
+      const item = this.#items.shift();
+      if (item) {
+        yield item;
+        continue;
+      }
+      if (this.#closed) return;
+      const next = await new Promise<IteratorResult<PeerStream>>((r) => this.#waiters.push(r));
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+}
+
+/** The Transport over iroh: QUIC, hole punching, relay fallback; a ticket names the host. */
+export class IrohTransport implements Transport {
+  #client: Promise<Iroh.Endpoint> | undefined;
+  readonly #endpoints = new Set<Iroh.Endpoint>();
+
+  constructor(private readonly options: IrohTransportOptions) {}
+
+  validateAddress(address: string): void {
+    try {
+      EndpointTicket.fromString(address);
+    } catch {
+      throw new InvalidTicket('the ticket is damaged (its address part does not parse); copy it again in full');
+    }
+  }
+
+  async #bind(alpns: number[][]): Promise<Iroh.Endpoint> {
+    const b = Endpoint.builder();
+    if (this.options.relay) {
+      b.applyN0();
+    } else {
+      b.applyMinimal();
+      b.relayMode(RelayMode.disabled());
+    }
+    if (alpns.length) b.alpns(alpns);
+    if (this.options.bindAddr) b.bindAddr(this.options.bindAddr);
+    try {
+      const ep = await b.bind();
+      this.#endpoints.add(ep);
+      return ep;
+    } catch (err) {
+      throw new TransportFailed(`cannot bind the iroh endpoint: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async listen(): Promise<HostListener> {
+    const ep = await this.#bind([ALPN_BYTES]);
+    if (this.options.relay) {
+      // Give the endpoint a moment to learn its relay so the ticket carries it;
+      // offline, online() never resolves, so never wait on it unbounded.
+      await withTimeout(ep.online(), 5000, 'going online').catch(() => undefined);
+    }
+    const inbox = new StreamInbox();
+    const connections = new Set<Iroh.Connection>();
+    let closed = false;
+
+    const serveConnection = async (conn: Iroh.Connection): Promise<void> => {
+      connections.add(conn);
+      const info = peerInfo(conn);
+      try {
+        for (;;) {
+          const bi = await conn.acceptBi();
+          inbox.push(new IrohPeerStream(info, bi));
+        }
+      } catch {
+        /* connection closed */
+      } finally {
+        connections.delete(conn);
+      }
+    };
+
+    void (async () => {
+      while (!closed) {
+        let incoming: Iroh.Incoming | null;
+        try {
+          incoming = await ep.acceptNext();
+        } catch {
+          break;
+        }
+        if (!incoming) break;
+        void (async () => {
+          try {
+            const accepting = await incoming.accept();
+            const conn = await withTimeout(accepting.connect(), 15_000, 'handshake');
+            if (Buffer.from(conn.alpn()).toString() !== PIXELPASS_ALPN) {
+              conn.close(1n, toByteArray(Buffer.from('wrong protocol')));
+              return;
+            }
+            await serveConnection(conn);
+          } catch {
+            /* a failed handshake concerns only that peer */
+          }
+        })();
+      }
+      inbox.close();
+    })();
+
+    return {
+      address: EndpointTicket.fromAddr(ep.addr()).toString(),
+      id: ep.id().toString(),
+      streams: () => inbox,
+      close: async () => {
+        closed = true;
+        for (const c of connections) c.close(0n, toByteArray(Buffer.from('host closed')));
+        inbox.close();
+        this.#endpoints.delete(ep);
+        await ep.close().catch(() => undefined);
+      },
+    };
+  }
+
+  async dial(address: string): Promise<ViewerConnection> {
+    this.validateAddress(address);
+    const addr = EndpointTicket.fromString(address).endpointAddr();
+    this.#client ??= this.#bind([]);
+    const ep = await this.#client;
+    let conn: Iroh.Connection;
+    try {
+      conn = await withTimeout(ep.connect(addr, ALPN_BYTES), this.options.dialTimeoutMs ?? 20_000, 'connecting to the host');
+    } catch (err) {
+      throw new TransportFailed(`cannot connect to the host: ${(err as Error).message}`, { cause: err });
+    }
+    const closed = conn.closed().then(
+      (reason) => reason || 'closed',
+      (err: unknown) => String(err),
+    );
+    return {
+      peer: peerInfo(conn),
+      closed,
+      openStream: async () => new IrohPeerStream(peerInfo(conn), await withTimeout(conn.openBi(), 10_000, 'opening a stream')),
+      close: async () => conn.close(0n, toByteArray(Buffer.from('viewer closed'))),
+    };
+  }
+
+  /** Closes every endpoint this transport bound. */
+  async close(): Promise<void> {
+    const eps = [...this.#endpoints];
+    this.#endpoints.clear();
+    this.#client = undefined;
+    await Promise.allSettled(eps.map((e) => e.close()));
+  }
+}
