@@ -19,7 +19,7 @@ import { X11Capture } from '@pixelpass/capture-x11';
 import { PortalScreenCast } from '@pixelpass/capture-wayland';
 import { X264Encoder } from '@pixelpass/encode-x264';
 import { VaapiEncoder } from '@pixelpass/encode-vaapi';
-import { PulseSystemAudio } from '@pixelpass/audio-pulse';
+import { PulseAppAudio, PulseSystemAudio } from '@pixelpass/audio-pulse';
 import { IrohTransport } from '@pixelpass/transport-iroh';
 import { MpvLauncher, NoPlayer, VlcLauncher } from '@pixelpass/player-launchers';
 import { GstLaunchRunner } from '@pixelpass/media-gst';
@@ -29,7 +29,7 @@ import { StderrLogger } from './stderr-logger.js';
 /** Which adapter serves the CaptureSource port, by `--source`. */
 export const CAPTURE_ADAPTERS: Record<'test' | 'x11' | 'wayland', (o: HostOptions) => CaptureSource> = {
   test: (o) => new TestCaptureSource(o.testPattern),
-  x11: () => new X11Capture(),
+  x11: (o) => new X11Capture(o.x11),
   wayland: () => new PortalScreenCast(),
 };
 
@@ -37,7 +37,7 @@ export const CAPTURE_ADAPTERS: Record<'test' | 'x11' | 'wayland', (o: HostOption
 export const AUDIO_ADAPTERS: Record<AudioChoice, (o: HostOptions) => AudioSource | undefined> = {
   test: () => new TestToneAudioSource(),
   system: () => new PulseSystemAudio(),
-  app: () => new PulseSystemAudio(),
+  app: (o) => new PulseAppAudio(o.app ?? '', { log: new StderrLogger() }),
   none: () => undefined,
 };
 
@@ -68,10 +68,21 @@ export function hostContainer(
 ): DependencyContainer {
   const c = baseContainer(o, log);
   c.register(CAPTURE_SOURCE, { useValue: CAPTURE_ADAPTERS[o.source](o) });
-  c.register(AUDIO_SOURCE, { useValue: AUDIO_ADAPTERS[o.audio](o) });
+  const audio = AUDIO_ADAPTERS[o.audio](o);
+  if (audio) c.register(AUDIO_SOURCE, { useValue: audio });
   c.register(ENCODER, { useValue: encoder });
   c.register(MEDIA_RUNNER, { useValue: new GstLaunchRunner() });
   return c;
+}
+
+/**
+ * Checks what only the live system can judge (an X11 display, monitor or window)
+ * before a ticket is handed out, so a bad flag fails at once instead of when the
+ * first viewer arrives. Returns what will be shared, when the adapter can tell.
+ */
+export async function preflightCapture(c: DependencyContainer): Promise<string | undefined> {
+  const capture = c.resolve<CaptureSource>(CAPTURE_SOURCE);
+  return capture instanceof X11Capture ? capture.check() : undefined;
 }
 
 export function viewContainer(o: ViewOptions, log: Logger = new StderrLogger()): DependencyContainer {

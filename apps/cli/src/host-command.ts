@@ -31,7 +31,7 @@ export class HostCommand {
   constructor(
     @inject(TRANSPORT) private readonly transport: Transport,
     @inject(CAPTURE_SOURCE) private readonly capture: CaptureSource,
-    @inject(AUDIO_SOURCE) private readonly audio: AudioSource | undefined,
+    @inject(AUDIO_SOURCE, { isOptional: true }) private readonly audio: AudioSource | undefined,
     @inject(ENCODER) private readonly encoder: Encoder,
     @inject(MEDIA_RUNNER) private readonly runner: MediaRunner,
     @inject(LOGGER) private readonly log: Logger,

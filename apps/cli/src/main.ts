@@ -2,7 +2,8 @@
 import 'reflect-metadata';
 import { Command, Option } from 'commander';
 import { TICKET_PREFIX } from '@pixelpass/core';
-import { hostContainer, ENCODER_ADAPTERS, viewContainer } from './container.js';
+import { hostContainer, ENCODER_ADAPTERS, preflightCapture, viewContainer } from './container.js';
+import { checkAppPlaying, runAppList, runRepair } from './audio-commands.js';
 import { runDemo } from './demo-command.js';
 import { selectEncoder } from './encoder-select.js';
 import { describeError, EXIT_OK, exitCodeFor } from './exit-codes.js';
@@ -46,6 +47,10 @@ interface HostFlags {
   bind?: string;
   testSize: string;
   testPattern: string;
+  display?: string;
+  monitor?: string;
+  window?: string;
+  cursor: 'hidden' | 'shown';
 }
 
 function hostOptions(f: HostFlags): HostOptions {
@@ -69,17 +74,22 @@ function hostOptions(f: HostFlags): HostOptions {
     relay: relaySetting(f.relay),
     bindAddr: f.bind,
     testPattern: { width: w!, height: h!, pattern: f.testPattern },
+    x11: { display: f.display, monitor: f.monitor, window: f.window, showPointer: f.cursor !== 'hidden' },
   };
 }
 
 async function runHost(f: HostFlags): Promise<void> {
   const o = hostOptions(f);
+  if (o.audio === 'app') await checkAppPlaying(o.app ?? '');
   const log = new StderrLogger();
   const source = detectSource(o.source, process.env);
   const encoder = await selectEncoder(o.encoder, ENCODER_ADAPTERS, log);
   const shutdown = new Shutdown();
   try {
-    await hostContainer({ ...o, source }, encoder, log).resolve(HostCommand).run(o, shutdown);
+    const c = hostContainer({ ...o, source }, encoder, log);
+    const sharing = await preflightCapture(c);
+    if (sharing) log.info(`sharing ${sharing}`);
+    await c.resolve(HostCommand).run(o, shutdown);
   } finally {
     await shutdown.run();
   }
@@ -108,7 +118,8 @@ function program(): Command {
     .option('--encoder <encoder>', 'H.264 encoder: auto or one of ' + Object.keys(ENCODER_ADAPTERS).join(', '), 'auto')
     .addOption(new Option('--audio <audio>', 'audio: system, test or none (default: test for --source test, else system)').choices(['system', 'test', 'none']))
     .option('--no-audio', 'share video only')
-    .option('--app <name>', "share only this application's audio")
+    .option('--app <name>', "share only this application's audio (see app-list)")
+    .option('--repair', 'remove audio routing left by a crashed pixelpass, then exit (same as the repair command)')
     .option('--fps <n>', 'frames per second', intIn('--fps', 1, 120), 30)
     .option('--bitrate <kbps>', 'video bitrate in kbit/s', intIn('--bitrate', 100, 100_000), 4000)
     .option('--keyframe-interval <seconds>', 'seconds between keyframes (short = fast joins)', numberIn('--keyframe-interval', 0.1, 30), 2)
@@ -121,9 +132,14 @@ function program(): Command {
     .option('--ticket-file <path>', 'write the ticket to this file (mode 0600) instead of stdout')
     .option('--test-size <WxH>', 'size of the test source', '1280x720')
     .option('--test-pattern <name>', 'videotestsrc pattern of the test source', 'smpte')
+    .option('--display <display>', 'X11: display to share (default $DISPLAY)')
+    .option('--monitor <name|index>', 'X11: share one monitor (names from xrandr --listmonitors)')
+    .option('--window <id|name>', 'X11: share one window, by id (0x…) or title')
+    .addOption(new Option('--cursor <cursor>', 'X11: draw the mouse pointer').choices(['shown', 'hidden']).default('shown'))
     .addOption(relayOption())
     .addOption(bindOption())
-    .action(async (flags: Omit<HostFlags, 'audio'> & { audio?: AudioChoice | boolean }) => {
+    .action(async (flags: Omit<HostFlags, 'audio'> & { audio?: AudioChoice | boolean; repair?: boolean }) => {
+      if (flags.repair) return runRepair();
       // commander turns --no-audio into audio=false (and its default into true).
       const audio = flags.audio === false ? 'none' : flags.audio === true ? undefined : flags.audio;
       await runHost({ ...flags, audio });
@@ -138,6 +154,14 @@ function program(): Command {
     .action(async (ticket: string, flags: { player: PlayerChoice; relay: string; bind?: string }) => {
       await runView(ticket, flags);
     });
+
+  p.command('app-list')
+    .description('list the applications playing audio now (names for host --app)')
+    .action(runAppList);
+
+  p.command('repair')
+    .description('remove audio sinks, loopbacks and routing left behind by a pixelpass that crashed')
+    .action(runRepair);
 
   p.command('demo')
     .description('host the test source and watch it on this machine, decoding headless; prints what arrived')

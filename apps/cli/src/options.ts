@@ -23,6 +23,8 @@ export interface HostOptions extends TransportChoice {
   readonly approve: boolean;
   readonly ticketFile?: string | undefined;
   readonly testPattern: { width: number; height: number; pattern: string };
+  /** --source x11: display (default $DISPLAY), one monitor or window, pointer drawn or not. */
+  readonly x11: { display?: string | undefined; monitor?: string | undefined; window?: string | undefined; showPointer: boolean };
 }
 
 export interface ViewOptions extends TransportChoice {

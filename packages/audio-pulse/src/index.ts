@@ -1,9 +1,6 @@
-import type { AudioSource } from '@pixelpass/core';
-
-/** System audio (the default sink's monitor). Lands with the audio issue. */
-export class PulseSystemAudio implements AudioSource {
-  readonly id = 'system';
-  async open() {
-    return { unavailable: 'system audio capture is not implemented yet' } as const;
-  }
-}
+export { Pactl, SoundServerUnavailable, processAlive, type PactlOptions } from './pactl.js';
+export { PulseSystemAudio } from './pulse-system-audio.js';
+export { PulseAppAudio, type PulseAppAudioOptions } from './pulse-app-audio.js';
+export { PulseRepair, type RepairReport } from './pulse-repair.js';
+export { PulseAppList } from './pulse-app-list.js';
+export { describeApp, type PlayingApp, type RepairStep } from './pulse-model.js';

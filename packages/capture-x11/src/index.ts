@@ -1,8 +1,4 @@
-import { NotImplementedYet, type CaptureSession, type CaptureSource } from '@pixelpass/core';
-
-export class X11Capture implements CaptureSource {
-  readonly id = 'x11';
-  async open(): Promise<CaptureSession> {
-    throw new NotImplementedYet('X11 capture is not implemented yet; use --source test');
-  }
-}
+export { X11Capture, type X11CaptureOptions } from './x11-capture.js';
+export { DisplayUnavailable } from './x11-tools.js';
+export { NoSuchMonitor, parseMonitors, type X11Monitor } from './monitors.js';
+export { NoSuchWindow } from './windows.js';

@@ -6,10 +6,10 @@ import type { ProbeResult } from './ports/encoder.js';
  * driver that accepts the caps but encodes nothing must count as a failure.
  */
 export function testEncodeArgs(fragment: string, frames = 3): string[] {
-  return [
-    '-q',
-    `videotestsrc num-buffers=${frames} ! video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! ${fragment} ! fdsink fd=1 sync=false`,
-  ];
+  const description = `videotestsrc num-buffers=${frames} ! video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! ${fragment} ! fdsink fd=1 sync=false`;
+  // One token per argument: gst-launch escapes the spaces inside an argument.
+  // Encoder fragments carry no quoted values, so splitting on whitespace is exact.
+  return ['-q', ...description.split(/\s+/).filter(Boolean)];
 }
 
 /** The most telling line of a failed gst-launch run, for a one-line reason. */
@@ -23,7 +23,7 @@ export function gstFailureSummary(stderr: string, exitCode: number | undefined):
     lines.find((l) => /^ERROR/.test(l)) ??
     lines.find((l) => /error|fail/i.test(l)) ??
     lines.at(-1);
-  const text = pick?.replace(/^WARNING: erroneous pipeline: /, '').replace(/^ERROR: from element [^:]+: /, '');
+  const text = pick?.replace(/^WARNING: erroneous pipeline: /, '').replace(/^ERROR: from element \S+: /, '');
   return text ?? `gst-launch-1.0 exited with code ${exitCode ?? 'unknown'}`;
 }
 

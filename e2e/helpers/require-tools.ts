@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+
+/** Which Debian package provides each tool the e2e tests run. */
+const PROVIDERS: Record<string, string> = {
+  'gst-launch-1.0': 'gstreamer1.0-tools',
+  'gst-inspect-1.0': 'gstreamer1.0-tools',
+  ffprobe: 'ffmpeg',
+  ffmpeg: 'ffmpeg',
+  mpv: 'mpv',
+  cvlc: 'vlc-bin',
+  vlc: 'vlc-bin',
+  Xvfb: 'xvfb',
+  xrandr: 'x11-xserver-utils',
+  pactl: 'pulseaudio-utils',
+  pipewire: 'pipewire-bin',
+  wireplumber: 'wireplumber',
+  'dbus-daemon': 'dbus-daemon',
+  ip: 'iproute2',
+  tc: 'iproute2',
+  tmux: 'tmux',
+  xclip: 'xclip',
+};
+
+/**
+ * Fails (never skips) when a tool the test needs is missing, naming it and the
+ * package that provides it.
+ */
+export function requireTools(...tools: string[]): void {
+  const missing = tools.filter((t) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    throw new Error(
+      `missing system component(s): ${missing.map((t) => `${t} (Debian package ${PROVIDERS[t] ?? '?'})`).join(', ')} — run scripts/setup.sh`,
+    );
+  }
+}

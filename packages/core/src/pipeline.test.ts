@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { composePipeline, outputSize, pipelineElements } from './pipeline.js';
+
+describe('outputSize', () => {
+  it.each([
+    [{ width: 1920, height: 1080 }, undefined, undefined, { width: 1920, height: 1080 }],
+    [{ width: 1366, height: 767 }, undefined, undefined, { width: 1366, height: 766 }],
+    [{ width: 3840, height: 2160 }, 1920, undefined, { width: 1920, height: 1080 }],
+    [{ width: 3840, height: 2160 }, 1920, 720, { width: 1280, height: 720 }],
+    [{ width: 1001, height: 1001 }, 500, 500, { width: 500, height: 500 }],
+    [{ width: 2880, height: 1800 }, 1440, undefined, { width: 1440, height: 900 }],
+  ])('%o within %s x %s → %o', (native, w, h, expected) => {
+    expect(outputSize(native, w, h)).toEqual(expected);
+  });
+});
+
+describe('composePipeline', () => {
+  const base = { video: { launch: 'videotestsrc is-live=true' }, encoder: 'x264enc tune=zerolatency', fps: 30 };
+
+  it('chains source → convert → rate → encoder → parse → mux → stdout', () => {
+    const spec = composePipeline(base);
+    const order = ['videotestsrc', 'videoconvert', 'videorate', 'framerate=30/1', 'x264enc', 'h264parse config-interval=-1', 'mpegtsmux', 'fdsink fd=1'];
+    let last = -1;
+    for (const part of order) {
+      const at = spec.description.indexOf(part);
+      expect(at, part).toBeGreaterThan(last);
+      last = at;
+    }
+    expect(spec.description).not.toMatch(/avenc_aac/);
+  });
+
+  it('adds AAC audio into the same mux when there is audio', () => {
+    const spec = composePipeline({ ...base, audio: { launch: 'audiotestsrc is-live=true' } });
+    expect(spec.description).toMatch(/audiotestsrc is-live=true ! .*avenc_aac bitrate=128000 ! aacparse ! queue ! mux\./);
+  });
+
+  it.each([
+    [{ width: 1366, height: 767 }, 'videocrop right=0 bottom=1'],
+    [{ width: 1367, height: 768 }, 'videocrop right=1 bottom=0'],
+  ])('crops odd size %o to even', (geometry, crop) => {
+    expect(composePipeline({ ...base, geometry }).description).toContain(crop);
+  });
+
+  it('scales down to the limits and keeps even sizes', () => {
+    const d = composePipeline({ ...base, geometry: { width: 3840, height: 2160 }, maxWidth: 1280 }).description;
+    expect(d).toContain('videoscale');
+    expect(d).toContain('width=1280,height=720');
+  });
+
+  it('does not scale when already within the limits', () => {
+    const d = composePipeline({ ...base, geometry: { width: 1280, height: 720 }, maxWidth: 1920 }).description;
+    expect(d).not.toContain('videoscale');
+  });
+
+  it('passes fds and environment of both fragments', () => {
+    const spec = composePipeline({
+      ...base,
+      video: { launch: 'pipewiresrc fd=7', inheritFds: [7], env: { A: '1' } },
+      audio: { launch: 'pulsesrc', env: { B: '2' } },
+    });
+    expect(spec.inheritFds).toEqual([7]);
+    expect(spec.env).toEqual({ A: '1', B: '2' });
+  });
+
+  it('lists the elements it uses', () => {
+    const spec = composePipeline({ ...base, audio: { launch: 'audiotestsrc' } });
+    expect(pipelineElements(spec.description).sort()).toEqual(
+      ['aacparse', 'audioconvert', 'audioresample', 'audiotestsrc', 'avenc_aac', 'fdsink', 'h264parse', 'mpegtsmux', 'queue', 'videoconvert', 'videorate', 'videotestsrc', 'x264enc'].sort(),
+    );
+  });
+});

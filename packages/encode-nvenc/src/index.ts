@@ -1,0 +1,2 @@
+export { NvencEncoder, type NvencEncoderOptions } from './nvenc-encoder.js';
+export { nvencFragment, nvencUnavailable, NVENC_VARIANTS, type NvencVariant, type NvencFacts } from './nvenc-fragment.js';

@@ -1,0 +1,66 @@
+import { execa } from 'execa';
+import {
+  gstFailureSummary,
+  noProbeCache,
+  testEncodeArgs,
+  type EncodeSettings,
+  type Encoder,
+  type ProbeCache,
+  type ProbeResult,
+} from '@pixelpass/core';
+
+export interface OpenH264EncoderOptions {
+  readonly cache?: ProbeCache;
+}
+
+/**
+ * Cisco's OpenH264 in software: the last resort when x264 (plugins-ugly) is
+ * not installed. Baseline profile only, so no B-frames by construction.
+ */
+export class OpenH264Encoder implements Encoder {
+  readonly id = 'openh264';
+  private readonly cache: ProbeCache;
+
+  constructor(options: OpenH264EncoderOptions = {}) {
+    this.cache = options.cache ?? noProbeCache;
+  }
+
+  async probe(): Promise<ProbeResult> {
+    const cached = await this.cache.get(this.id);
+    if (cached) return cached.result;
+    const result = await this.probeNow();
+    await this.cache.put(this.id, { result });
+    return result;
+  }
+
+  fragment(s: EncodeSettings): string {
+    return openh264Fragment(s);
+  }
+
+  private async probeNow(): Promise<ProbeResult> {
+    const exists = await execa('gst-inspect-1.0', ['--exists', 'openh264enc'], { reject: false, timeout: 15_000 });
+    if (exists.exitCode !== 0) {
+      return { usable: false, reason: 'GStreamer element openh264enc not found', provider: 'gstreamer1.0-plugins-bad' };
+    }
+    const r = await execa('gst-launch-1.0', testEncodeArgs(openh264Fragment({ fps: 30, bitrateKbps: 2000, keyframeIntervalSec: 1 })), {
+      reject: false,
+      timeout: 15_000,
+      encoding: 'buffer',
+      stdin: 'ignore',
+    });
+    const bytes = (r.stdout as Uint8Array | undefined)?.byteLength ?? 0;
+    if (r.exitCode === 0 && bytes > 0) return { usable: true, detail: 'openh264enc, software' };
+    const stderr = Buffer.from((r.stderr as Uint8Array | undefined) ?? new Uint8Array()).toString('utf8');
+    return { usable: false, reason: `openh264enc test encode failed (${bytes === 0 && r.exitCode === 0 ? 'no output' : gstFailureSummary(stderr, r.exitCode)})` };
+  }
+}
+
+/**
+ * Raw video in, H.264 out. openh264enc takes bit/s, not kbit/s. usage-type=screen
+ * tunes for desktop content; rate-control=bitrate holds the asked bitrate.
+ */
+export function openh264Fragment(s: EncodeSettings): string {
+  const gop = Math.max(1, Math.round(s.fps * s.keyframeIntervalSec));
+  const bps = s.bitrateKbps * 1000;
+  return `openh264enc usage-type=screen rate-control=bitrate complexity=low bitrate=${bps} max-bitrate=${bps * 2} gop-size=${gop}`;
+}
