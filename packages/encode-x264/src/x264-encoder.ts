@@ -1,5 +1,10 @@
-import type { EncodeSettings, Encoder, ProbeResult } from '@pixelpass/core';
+import type { EncodeSettings, Encoder, ProbeCache, ProbeResult } from '@pixelpass/core';
+import { gstFailureSummary, noProbeCache, testEncodeArgs } from '@pixelpass/core';
 import { execa } from 'execa';
+
+export interface X264EncoderOptions {
+  readonly cache?: ProbeCache;
+}
 
 /**
  * Software H.264 with x264: what runs on machines without a usable GPU encoder.
@@ -8,12 +13,18 @@ import { execa } from 'execa';
  */
 export class X264Encoder implements Encoder {
   readonly id = 'x264';
+  private readonly cache: ProbeCache;
+
+  constructor(options: X264EncoderOptions = {}) {
+    this.cache = options.cache ?? noProbeCache;
+  }
 
   async probe(): Promise<ProbeResult> {
-    const r = await execa('gst-inspect-1.0', ['--exists', 'x264enc'], { reject: false });
-    return r.exitCode === 0
-      ? { usable: true, detail: 'x264enc (software)' }
-      : { usable: false, reason: 'GStreamer element x264enc not found', provider: 'gstreamer1.0-plugins-ugly' };
+    const cached = await this.cache.get(this.id);
+    if (cached) return cached.result;
+    const result = await this.probeNow();
+    await this.cache.put(this.id, { result });
+    return result;
   }
 
   fragment(s: EncodeSettings): string {
@@ -22,5 +33,23 @@ export class X264Encoder implements Encoder {
       `x264enc tune=zerolatency speed-preset=veryfast bitrate=${s.bitrateKbps} key-int-max=${keyInt} bframes=0 byte-stream=true`,
       'video/x-h264,profile=constrained-baseline',
     ].join(' ! ');
+  }
+
+  private async probeNow(): Promise<ProbeResult> {
+    const r = await execa('gst-inspect-1.0', ['--exists', 'x264enc'], { reject: false, timeout: 15_000 });
+    if (r.exitCode !== 0) {
+      return { usable: false, reason: 'GStreamer element x264enc not found', provider: 'gstreamer1.0-plugins-ugly' };
+    }
+    // Cheap (tens of ms) and catches a broken libx264 or a fragment the installed version rejects.
+    const t = await execa('gst-launch-1.0', testEncodeArgs(this.fragment({ fps: 30, bitrateKbps: 2000, keyframeIntervalSec: 1 })), {
+      reject: false,
+      timeout: 15_000,
+      encoding: 'buffer',
+      stdin: 'ignore',
+    });
+    const bytes = (t.stdout as Uint8Array | undefined)?.byteLength ?? 0;
+    if (t.exitCode === 0 && bytes > 0) return { usable: true, detail: 'x264enc, software' };
+    const stderr = Buffer.from((t.stderr as Uint8Array | undefined) ?? new Uint8Array()).toString('utf8');
+    return { usable: false, reason: `x264enc test encode failed (${t.exitCode === 0 ? 'no output' : gstFailureSummary(stderr, t.exitCode)})` };
   }
 }
