@@ -45,7 +45,7 @@ export async function runDemo(seconds: number): Promise<void> {
     const started = Date.now();
     const probe = execa(
       'ffprobe',
-      ['-v', 'error', '-read_intervals', `%+${seconds}`, '-show_entries', 'frame=media_type,width,height:stream=codec_type,codec_name,width,height,sample_rate,channels', '-of', 'csv', url],
+      ['-v', 'error', '-fflags', 'nobuffer', '-analyzeduration', '500000', '-probesize', '500000', '-read_intervals', `%+${seconds}`, '-show_entries', 'frame=media_type,width,height:stream=codec_type,codec_name,width,height,sample_rate,channels', '-of', 'csv', url],
       { reject: false, buffer: false },
     );
     children.push(probe);
@@ -64,7 +64,7 @@ export async function runDemo(seconds: number): Promise<void> {
     });
     const result = await probe;
     if ((result as { code?: string }).code === 'ENOENT') throw new MissingDependency('ffprobe', 'ffmpeg');
-    out(`streams: ${streams.join(' | ') || 'none'}`);
+    out(`streams: ${[...new Set(streams)].join(' | ') || 'none'}`);
     out(`decoded ${video} video frames and ${audio} audio frames in ${seconds} s; first frame after ${firstFrameMs ?? '—'} ms`);
     if (video === 0) throw new PixelpassError('the demo decoded no video frames');
   } finally {

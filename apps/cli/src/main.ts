@@ -17,6 +17,9 @@ import { ViewCommand } from './view-command.js';
 
 const VERSION = '0.1.0';
 
+// Rust backtraces in iroh's error messages cost CPU and mean nothing to users.
+if (!process.env.PIXELPASS_DEBUG) process.env.RUST_BACKTRACE = '0';
+
 function relayOption(): Option {
   return new Option('--relay <on|off>', 'use relays and discovery (off: direct addresses only; env PIXELPASS_RELAY)')
     .default(process.env.PIXELPASS_RELAY ?? 'on');

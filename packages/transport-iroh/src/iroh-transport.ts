@@ -64,6 +64,20 @@ function peerInfo(conn: Iroh.Connection): PeerInfo {
   };
 }
 
+/** iroh errors can carry a Rust backtrace; users get the first line only. */
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0]!.trim();
+}
+
+async function guarded<T>(what: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw new TransportFailed(`${what}: ${firstLine(err)}`, { cause: err });
+  }
+}
+
 class IrohPeerStream implements PeerStream {
   #aborted = false;
   constructor(
@@ -72,21 +86,22 @@ class IrohPeerStream implements PeerStream {
   ) {}
 
   async read(maxBytes: number): Promise<Uint8Array | null> {
-    const data = await this.bi.recv.read(maxBytes);
+    const data = await guarded('read', () => this.bi.recv.read(maxBytes));
     if (data.length === 0) return null;
     return Buffer.from(data);
   }
 
   async writeChunk(chunk: MediaChunk): Promise<void> {
-    await this.bi.send.writeAll(chunk.converted(IROH_BYTES, toByteArray));
+    const bytes = chunk.converted(IROH_BYTES, toByteArray);
+    await guarded('write', () => this.bi.send.writeAll(bytes));
   }
 
   async writeBytes(bytes: Uint8Array): Promise<void> {
-    await this.bi.send.writeAll(toByteArray(bytes));
+    await guarded('write', () => this.bi.send.writeAll(toByteArray(bytes)));
   }
 
   async finish(): Promise<void> {
-    await this.bi.send.finish();
+    await guarded('finish', () => this.bi.send.finish());
   }
 
   abort(): void {
@@ -159,7 +174,7 @@ export class IrohTransport implements Transport {
       this.#endpoints.add(ep);
       return ep;
     } catch (err) {
-      throw new TransportFailed(`cannot bind the iroh endpoint: ${(err as Error).message}`, { cause: err });
+      throw new TransportFailed(`cannot bind the iroh endpoint: ${firstLine(err)}`, { cause: err });
     }
   }
 
@@ -238,16 +253,17 @@ export class IrohTransport implements Transport {
     try {
       conn = await withTimeout(ep.connect(addr, ALPN_BYTES), this.options.dialTimeoutMs ?? 20_000, 'connecting to the host');
     } catch (err) {
-      throw new TransportFailed(`cannot connect to the host: ${(err as Error).message}`, { cause: err });
+      throw new TransportFailed(`cannot connect to the host: ${firstLine(err)}`, { cause: err });
     }
     const closed = conn.closed().then(
       (reason) => reason || 'closed',
-      (err: unknown) => String(err),
+      (err: unknown) => firstLine(err),
     );
     return {
       peer: peerInfo(conn),
       closed,
-      openStream: async () => new IrohPeerStream(peerInfo(conn), await withTimeout(conn.openBi(), 10_000, 'opening a stream')),
+      openStream: async () =>
+        new IrohPeerStream(peerInfo(conn), await guarded('opening a stream', () => withTimeout(conn.openBi(), 10_000, 'opening a stream'))),
       close: async () => conn.close(0n, toByteArray(Buffer.from('viewer closed'))),
     };
   }
