@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childPids, pidAlive } from './helpers/media-probe.js';
+import { childPids, ffprobeCount, pidAlive } from './helpers/media-probe.js';
 import { hostAndViewer, runCli, stopAllCli } from './helpers/pixelpass.js';
 import { requireTools } from './helpers/require-tools.js';
 import { SPEAKERS, recordSource, startSoundServer, startTone, type SoundServer, type TonePlayer } from './helpers/sound-server.js';
@@ -7,6 +7,8 @@ import { decodeAudio, rms, toneAmplitude } from './helpers/tone-analysis.js';
 
 const A = { name: 'ToneA', freq: 440 };
 const B = { name: 'ToneB', freq: 1000 };
+/** A second stream ToneA opens while being shared. */
+const LATE_FREQ = 660;
 
 /** A tone is "there" well above codec noise, "absent" far below the other one. */
 const PRESENT = 0.05;
@@ -40,10 +42,10 @@ describe('audio: system and per-app capture on a private PipeWire server', () =>
   const json = async <T>(...what: string[]): Promise<T> => JSON.parse(await server.pactl('--format=json', 'list', ...what)) as T;
   const sinks = () => json<Array<{ index: number; name: string }>>('sinks');
   const sinkInputs = () => json<SinkInputJson[]>('sink-inputs');
-  const sinkOf = async (app: string): Promise<string | undefined> => {
+  /** The sinks the app's streams play on. */
+  const sinksOf = async (app: string): Promise<Array<string | undefined>> => {
     const [all, inputs] = await Promise.all([sinks(), sinkInputs()]);
-    const input = inputs.find((i) => i.properties['application.name'] === app);
-    return all.find((s) => s.index === input?.sink)?.name;
+    return inputs.filter((i) => i.properties['application.name'] === app).map((i) => all.find((s) => s.index === i.sink)?.name);
   };
   /** Anything pixelpass left: sinks, modules, clients, streams with its name. */
   const leftovers = async (): Promise<string[]> => {
@@ -80,25 +82,32 @@ describe('audio: system and per-app capture on a private PipeWire server', () =>
     expect(host.stderr()).toMatch(/capture started: .*system audio \(pp_test_speakers\.monitor\)/);
   });
 
-  it('--app captures only that app, which stays audible; a normal exit leaves nothing behind', async () => {
+  it('--app captures only that app (also its later streams), which stays audible; a normal exit leaves nothing behind', async () => {
     const { host, viewer, url } = await hostAndViewer(['--test-size', '320x240', '--app', 'tonea'], server.env);
-    const captured = decodeAudio(url, 3, 1);
-    // Meanwhile the user's speakers still play both apps (ToneA through the loopback).
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(await sinkOf(A.name)).toBe(`pixelpass_${host.child.pid}_app`);
-    expect(await sinkOf(B.name)).toBe(SPEAKERS);
+    const captured = decodeAudio(url, 2.5, 2.5);
+    await new Promise((r) => setTimeout(r, 1000));
+    // The app opens another stream mid-share: it is captured too.
+    const late = await startTone(server, A.name, LATE_FREQ);
+    tones.push(late);
+    await new Promise((r) => setTimeout(r, 1000));
+    const ours = `pixelpass_${host.child.pid}_app`;
+    expect(await sinksOf(A.name)).toEqual([ours, ours]);
+    expect(await sinksOf(B.name)).toEqual([SPEAKERS]);
+    // Meanwhile the user's speakers still play everything (ToneA through the loopback).
     const heard = await recordSource(server, `${SPEAKERS}.monitor`, 1.5);
     const samples = await captured;
 
     expect(toneAmplitude(samples, A.freq)).toBeGreaterThan(PRESENT);
+    expect(toneAmplitude(samples, LATE_FREQ)).toBeGreaterThan(PRESENT);
     expect(toneAmplitude(samples, B.freq)).toBeLessThan(ABSENT);
-    expect(toneAmplitude(heard, A.freq)).toBeGreaterThan(PRESENT);
-    expect(toneAmplitude(heard, B.freq)).toBeGreaterThan(PRESENT);
+    for (const f of [A.freq, LATE_FREQ, B.freq]) expect(toneAmplitude(heard, f), `${f} Hz on the speakers`).toBeGreaterThan(PRESENT);
 
     expect((await host.stop('SIGINT')).code).toBe(0);
     await viewer.stop();
     expect(await leftovers()).toEqual([]);
-    expect(await sinkOf(A.name)).toBe(SPEAKERS);
+    expect(await sinksOf(A.name)).toEqual([SPEAKERS, SPEAKERS]);
+    await late.stop();
+    tones.splice(tones.indexOf(late), 1);
   });
 
   it('after kill -9 of the host, repair restores the routing and unloads the leftovers; a second repair removes nothing', async () => {
@@ -109,21 +118,32 @@ describe('audio: system and per-app capture on a private PipeWire server', () =>
     host.child.kill('SIGKILL');
     await host.exited;
     await viewer.stop();
-    expect(await sinkOf(A.name)).toBe(`pixelpass_${host.child.pid}_app`);
+    expect(await sinksOf(A.name)).toEqual([`pixelpass_${host.child.pid}_app`]);
     expect((await leftovers()).length).toBeGreaterThan(0);
 
     const first = await runCli(['repair'], server.env);
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(new RegExp(`^moved ToneA \\(stream #\\d+\\) back to ${SPEAKERS}$`, 'm'));
     expect(first.stdout).toMatch(new RegExp(`^unloaded loopback module #\\d+ \\(pid ${host.child.pid} is gone\\)$`, 'm'));
     expect(first.stdout).toMatch(new RegExp(`^unloaded null sink pixelpass_${host.child.pid}_app `, 'm'));
-    expect(await sinkOf(A.name)).toBe(SPEAKERS);
+    expect(await sinksOf(A.name)).toEqual([SPEAKERS]);
     expect(await leftovers()).toEqual([]);
 
     const second = await runCli(['host', '--repair'], server.env);
     expect(second.code).toBe(0);
     expect(second.stdout).toBe('');
     expect(second.stderr.trim()).toBe('pixelpass: nothing to repair');
+  });
+
+  it('without a sound server the host shares video only and says why, once', async () => {
+    const env = { PULSE_SERVER: `unix:${server.dir}/no-such-server` };
+    const { host, viewer, url } = await hostAndViewer(['--test-size', '320x240', '--audio', 'system'], env);
+    const streams = await ffprobeCount(url, 2);
+    await viewer.stop();
+    await host.stop();
+    expect(streams.map((s) => s.codec_type)).toEqual(['video']);
+    expect(host.stderr().match(/audio is off/g)).toHaveLength(1);
+    expect(host.stderr()).toMatch(/warning: audio is off: no PulseAudio\/PipeWire sound server answers at unix:\S+no-such-server \(Connection refused\)$/m);
   });
 
   it('--app nosuchapp fails at once with a message listing the playing apps', async () => {

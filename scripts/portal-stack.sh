@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A private desktop-portal stack for testing Wayland capture without a compositor:
-# a session dbus-daemon, PipeWire + WirePlumber on a private XDG_RUNTIME_DIR, a
-# real PipeWire Video/Source node (gst-launch-1.0 … ! pipewiresink mode=provide),
-# the test ScreenCast backend (e2e/fixtures/portal-backend) and the real
+# a session dbus-daemon, PipeWire + WirePlumber on a private XDG_RUNTIME_DIR, the
+# test ScreenCast backend (e2e/fixtures/portal-backend), which, like a compositor,
+# provides a real PipeWire Video/Source node per screen-cast session
+# (gst-launch-1.0 videotestsrc … ! pipewiresink mode=provide), and the real
 # /usr/libexec/xdg-desktop-portal routed to it through a .portal file.
 #
 #   scripts/portal-stack.sh start [DIR]   start; prints `export VAR=…` lines to eval
@@ -23,7 +24,6 @@ FIXTURE="$ROOT/e2e/fixtures/portal-backend"
 PORTAL_BIN="${PORTAL_STACK_PORTAL_BIN:-/usr/libexec/xdg-desktop-portal}"
 PERMISSION_STORE_BIN="${PORTAL_STACK_PERMISSION_STORE_BIN:-/usr/libexec/xdg-permission-store}"
 BACKEND_BUS_NAME=org.freedesktop.impl.portal.desktop.pixelpass
-NODE_NAME=pixelpass-test-screen
 
 die() { echo "portal-stack: $*" >&2; exit 1; }
 
@@ -56,8 +56,6 @@ bus_has() {
   dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
     org.freedesktop.DBus.NameHasOwner "string:$1" 2>/dev/null | grep -q 'boolean true'
 }
-
-node_present() { pw-cli ls Node 2>/dev/null | grep -q "node.name = \"$NODE_NAME\""; }
 
 stop_stack() {
   local dir="$1"
@@ -129,19 +127,10 @@ EOF
   spawn wireplumber wireplumber
   wait_for "PipeWire to answer" 50 pw-cli info 0
 
-  # The shared "screen". pipewiresink in provide mode makes a driver node; the
-  # gst clock follows the stream so buffers leave at their real rate.
-  spawn video-source gst-launch-1.0 -q \
-    videotestsrc is-live=true pattern=ball \
-    ! "video/x-raw,format=BGRx,width=$width,height=$height,framerate=$fps/1" \
-    ! pipewiresink mode=provide client-name=pixelpass-test-screen \
-      stream-properties="p,media.class=Video/Source,node.name=$NODE_NAME,node.description=pixelpass-test-screen"
-  wait_for "the PipeWire Video/Source node" 100 node_present
-
   if [[ "${PORTAL_STACK_NO_PORTAL:-0}" != 1 ]]; then
     echo ok >"$DIR/backend/mode"
     PIXELPASS_PORTAL_BACKEND_DIR="$DIR/backend" PIXELPASS_PORTAL_BUS_NAME="$BACKEND_BUS_NAME" \
-      PIXELPASS_PORTAL_NODE_NAME="$NODE_NAME" PIXELPASS_PORTAL_NODE_SIZE="${width}x${height}" \
+      PIXELPASS_PORTAL_NODE_SIZE="${width}x${height}" PIXELPASS_PORTAL_NODE_FPS="$fps" \
       spawn portal-backend node "$FIXTURE/backend.mjs"
     wait_for "the test portal backend" 100 bus_has "$BACKEND_BUS_NAME"
     echo "$(awk '$2 == "portal-backend" {print $1}' "$DIR/pids")" >"$DIR/backend/pid"

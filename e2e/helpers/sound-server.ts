@@ -172,7 +172,7 @@ export async function startTone(server: SoundServer, name: string, freqHz: numbe
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`tone player ${name} exited: ${err}`);
       const inputs = JSON.parse(await server.pactl('--format=json', 'list', 'sink-inputs')) as Array<{ properties: Record<string, string> }>;
-      return inputs.some((i) => i.properties['application.name'] === name) ? true : undefined;
+      return inputs.some((i) => i.properties['application.process.id'] === String(child.pid)) ? true : undefined;
     }, `tone player ${name} to play`);
   } catch (e) {
     await player.stop();

@@ -11,6 +11,7 @@ import {
   type AudioSource,
   type CaptureSource,
   type Encoder,
+  type ProbeCache,
   type Logger,
   type PlayerLauncher,
 } from '@pixelpass/core';
@@ -19,6 +20,8 @@ import { X11Capture } from '@pixelpass/capture-x11';
 import { PortalScreenCast } from '@pixelpass/capture-wayland';
 import { X264Encoder } from '@pixelpass/encode-x264';
 import { VaapiEncoder } from '@pixelpass/encode-vaapi';
+import { NvencEncoder } from '@pixelpass/encode-nvenc';
+import { OpenH264Encoder } from '@pixelpass/encode-openh264';
 import { PulseAppAudio, PulseSystemAudio } from '@pixelpass/audio-pulse';
 import { IrohTransport } from '@pixelpass/transport-iroh';
 import { MpvLauncher, NoPlayer, VlcLauncher } from '@pixelpass/player-launchers';
@@ -30,7 +33,7 @@ import { StderrLogger } from './stderr-logger.js';
 export const CAPTURE_ADAPTERS: Record<'test' | 'x11' | 'wayland', (o: HostOptions) => CaptureSource> = {
   test: (o) => new TestCaptureSource(o.testPattern),
   x11: (o) => new X11Capture(o.x11),
-  wayland: () => new PortalScreenCast(),
+  wayland: (o) => new PortalScreenCast(o.wayland),
 };
 
 /** Which adapter serves the AudioSource port, by `--audio` / `--app`; none means no audio track. */
@@ -42,9 +45,11 @@ export const AUDIO_ADAPTERS: Record<AudioChoice, (o: HostOptions) => AudioSource
 };
 
 /** Encoders this build knows, best first: `--encoder auto` takes the first usable one. */
-export const ENCODER_ADAPTERS: Record<string, () => Encoder> = {
-  vaapi: () => new VaapiEncoder(),
-  x264: () => new X264Encoder(),
+export const ENCODER_ADAPTERS: Record<string, (cache: ProbeCache) => Encoder> = {
+  vaapi: (cache) => new VaapiEncoder({ cache }),
+  nvenc: (cache) => new NvencEncoder({ cache }),
+  x264: (cache) => new X264Encoder({ cache }),
+  openh264: (cache) => new OpenH264Encoder({ cache }),
 };
 
 /** Which adapter serves the PlayerLauncher port, by `--player`. */
@@ -81,8 +86,7 @@ export function hostContainer(
  * first viewer arrives. Returns what will be shared, when the adapter can tell.
  */
 export async function preflightCapture(c: DependencyContainer): Promise<string | undefined> {
-  const capture = c.resolve<CaptureSource>(CAPTURE_SOURCE);
-  return capture instanceof X11Capture ? capture.check() : undefined;
+  return c.resolve<CaptureSource>(CAPTURE_SOURCE).check?.();
 }
 
 export function viewContainer(o: ViewOptions, log: Logger = new StderrLogger()): DependencyContainer {

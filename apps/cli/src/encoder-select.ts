@@ -1,28 +1,24 @@
-import { MissingDependency, UsageError, type Encoder, type Logger } from '@pixelpass/core';
+import { describeEncoderChoice, resolveEncoderChoice, type Encoder, type Logger, type ProbeCache } from '@pixelpass/core';
+import { FileProbeCache } from './probe-cache-file.js';
 
-/** Picks the encoder: the requested one (must work), or the first usable in order. */
+/**
+ * Picks the encoder: the requested one (must work, else exit 1 naming what is
+ * missing), or with auto the first usable in preference order, saying once on
+ * stderr which one and why the better ones were skipped.
+ */
 export async function selectEncoder(
   requested: string,
-  adapters: Record<string, () => Encoder>,
+  adapters: Record<string, (cache: ProbeCache) => Encoder>,
   log: Logger,
+  cache: ProbeCache = new FileProbeCache(),
 ): Promise<Encoder> {
-  if (requested !== 'auto') {
-    const make = adapters[requested];
-    if (!make) throw new UsageError(`unknown encoder "${requested}"; choose one of: auto, ${Object.keys(adapters).join(', ')}`);
-    const encoder = make();
-    const probe = await encoder.probe();
-    if (!probe.usable) throw new MissingDependency(`the ${requested} encoder`, probe.provider ?? 'its driver', probe.reason);
-    return encoder;
-  }
-  const skipped: string[] = [];
-  for (const [id, make] of Object.entries(adapters)) {
-    const encoder = make();
-    const probe = await encoder.probe();
-    if (probe.usable) {
-      log.info(`encoder: ${id} (${probe.detail})${skipped.length ? `; skipped ${skipped.join('; ')}` : ''}`);
-      return encoder;
-    }
-    skipped.push(`${id}: ${probe.reason}`);
-  }
-  throw new MissingDependency('an H.264 encoder', 'gstreamer1.0-plugins-ugly (x264enc)', skipped.join('; '));
+  const made = new Map<string, Encoder>();
+  const encoder = (id: string): Encoder => {
+    let e = made.get(id);
+    if (!e) made.set(id, (e = adapters[id]!(cache)));
+    return e;
+  };
+  const choice = await resolveEncoderChoice(requested, Object.keys(adapters), (id) => encoder(id).probe());
+  log.info(describeEncoderChoice(choice));
+  return encoder(choice.chosen);
 }

@@ -5,6 +5,8 @@ import { TICKET_PREFIX } from '@pixelpass/core';
 import { hostContainer, ENCODER_ADAPTERS, preflightCapture, viewContainer } from './container.js';
 import { checkAppPlaying, runAppList, runRepair } from './audio-commands.js';
 import { runDemo } from './demo-command.js';
+import { runDoctor } from './doctor-command.js';
+import { runMenu } from './menu.js';
 import { selectEncoder } from './encoder-select.js';
 import { describeError, EXIT_OK, exitCodeFor } from './exit-codes.js';
 import { HostCommand } from './host-command.js';
@@ -46,6 +48,7 @@ interface HostFlags {
   instantJoin: boolean;
   approve: boolean;
   ticketFile?: string;
+  copy: boolean;
   relay: string;
   bind?: string;
   testSize: string;
@@ -54,6 +57,7 @@ interface HostFlags {
   monitor?: string;
   window?: string;
   cursor: 'hidden' | 'shown';
+  forget?: boolean;
 }
 
 function hostOptions(f: HostFlags): HostOptions {
@@ -74,10 +78,13 @@ function hostOptions(f: HostFlags): HostOptions {
     instantJoin: f.instantJoin,
     approve: f.approve,
     ticketFile: f.ticketFile,
+    copyTicket: f.copy,
     relay: relaySetting(f.relay),
     bindAddr: f.bind,
     testPattern: { width: w!, height: h!, pattern: f.testPattern },
     x11: { display: f.display, monitor: f.monitor, window: f.window, showPointer: f.cursor !== 'hidden' },
+    // On Wayland the portal's dialog picks the window; --window only asks it to offer windows.
+    wayland: { sourceType: f.window ? 'window' : 'monitor', cursor: f.cursor === 'hidden' ? 'hidden' : 'embedded', forget: f.forget ?? false },
   };
 }
 
@@ -132,6 +139,7 @@ function program(): Command {
     .option('--linger <seconds>', 'keep capturing this long after the last viewer left', numberIn('--linger', 0, 3600), 5)
     .option('--no-instant-join', 'make new viewers wait for the next keyframe instead of the cached one')
     .option('--approve', 'ask before admitting each new viewer', false)
+    .option('--copy', 'also copy the ticket to the clipboard (wl-copy, xclip or xsel)', false)
     .option('--ticket-file <path>', 'write the ticket to this file (mode 0600) instead of stdout')
     .option('--test-size <WxH>', 'size of the test source', '1280x720')
     .option('--test-pattern <name>', 'videotestsrc pattern of the test source', 'smpte')
@@ -139,6 +147,7 @@ function program(): Command {
     .option('--monitor <name|index>', 'X11: share one monitor (names from xrandr --listmonitors)')
     .option('--window <id|name>', 'X11: share one window, by id (0x…) or title')
     .addOption(new Option('--cursor <cursor>', 'X11: draw the mouse pointer').choices(['shown', 'hidden']).default('shown'))
+    .option('--forget', 'Wayland: forget the remembered screen choice, so the share dialog comes back')
     .addOption(relayOption())
     .addOption(bindOption())
     .action(async (flags: Omit<HostFlags, 'audio'> & { audio?: AudioChoice | boolean; repair?: boolean }) => {
@@ -166,6 +175,13 @@ function program(): Command {
     .description('remove audio sinks, loopbacks and routing left behind by a pixelpass that crashed')
     .action(runRepair);
 
+  p.command('doctor')
+    .description('check that everything hosting and viewing need is installed; exit 0 when both can work')
+    .option('--reprobe', 'probe the encoders again instead of using cached results', false)
+    .action(async (flags: { reprobe: boolean }) => {
+      await runDoctor({ reprobe: flags.reprobe });
+    });
+
   p.command('demo')
     .description('host the test source and watch it on this machine, decoding headless; prints what arrived')
     .option('--seconds <n>', 'how long to watch', numberIn('--seconds', 1, 600), 5)
@@ -180,6 +196,8 @@ async function main(argv: string[]): Promise<number> {
   // `pixelpass <ticket>` is a shortcut for `pixelpass view <ticket>`.
   if (args[0]?.toLowerCase().startsWith(TICKET_PREFIX)) args.unshift('view');
   if (args.length === 0 && !process.stdin.isTTY) args.push('host');
+  // On a terminal, a bare `pixelpass` asks what to do and builds the command line.
+  else if (args.length === 0 && process.stdout.isTTY) args.push(...(await runMenu()));
   await program().parseAsync(args, { from: 'user' });
   return EXIT_OK;
 }

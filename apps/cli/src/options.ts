@@ -22,9 +22,13 @@ export interface HostOptions extends TransportChoice {
   readonly instantJoin: boolean;
   readonly approve: boolean;
   readonly ticketFile?: string | undefined;
+  /** Also put the ticket on the clipboard (the interactive menu always does). */
+  readonly copyTicket?: boolean | undefined;
   readonly testPattern: { width: number; height: number; pattern: string };
   /** --source x11: display (default $DISPLAY), one monitor or window, pointer drawn or not. */
   readonly x11: { display?: string | undefined; monitor?: string | undefined; window?: string | undefined; showPointer: boolean };
+  /** --source wayland: what the portal dialog offers, pointer in the video, --forget the remembered choice. */
+  readonly wayland?: { sourceType: 'monitor' | 'window'; cursor: 'hidden' | 'embedded'; forget: boolean } | undefined;
 }
 
 export interface ViewOptions extends TransportChoice {

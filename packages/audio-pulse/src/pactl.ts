@@ -51,7 +51,9 @@ export class Pactl {
     if (result.exitCode !== 0 || result.failed) {
       const detail = String(result.stderr ?? '').trim().split('\n').pop() || `exit code ${result.exitCode}`;
       if (/connection refused|connection failure|no such file|access denied|timeout/i.test(detail) || result.timedOut) {
-        throw new SoundServerUnavailable(`no PulseAudio/PipeWire sound server answers (pactl: ${detail})`);
+        const where = this.options.env?.['PULSE_SERVER'] ?? process.env['PULSE_SERVER'];
+        const why = detail.replace(/^(pa_context_connect\(\) failed|Connection failure):\s*/i, '');
+        throw new SoundServerUnavailable(`no PulseAudio/PipeWire sound server answers${where ? ` at ${where}` : ''} (${why})`);
       }
       throw new PixelpassError(`pactl ${args.filter((a) => !a.startsWith('--format')).join(' ')} failed: ${detail}`);
     }
@@ -100,10 +102,6 @@ export class Pactl {
 
   async moveSinkInput(index: number, sink: string): Promise<void> {
     await this.run(['move-sink-input', String(index), sink]);
-  }
-
-  async killClient(index: number): Promise<void> {
-    await this.run(['kill-client', String(index)]);
   }
 
   /** A long-running `pactl subscribe`; the caller reads its stdout and kills it. */

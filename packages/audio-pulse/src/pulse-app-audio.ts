@@ -1,5 +1,6 @@
 import type { ResultPromise } from 'execa';
 import {
+  PixelpassError,
   UsageError,
   silentLogger,
   type AudioSession,
@@ -103,11 +104,14 @@ export class PulseAppAudio implements AudioSource {
         launch: `pulsesrc device=${gstString(`${route.sinkName}.monitor`)} client-name=${ownedName(this.#ownerPid, 'capture')} do-timestamp=true`,
         env: this.#pactl.env,
       },
-      description: `audio of ${this.query} (${matching.length} stream${matching.length === 1 ? '' : 's'}, heard on ${listenOn})`,
+      description: `audio of ${matching[0]!.properties['application.name'] ?? this.query} (${matching.length} stream${matching.length === 1 ? '' : 's'}, heard on ${listenOn})`,
       close: () => route.close(),
     };
   }
 }
+
+/** How long after moving a stream we keep putting it back on our sink. */
+const REDO_MOVES_MS = 3000;
 
 /** The modules and stream moves of one per-app capture, and their undoing. */
 class AppAudioRoute {
@@ -116,6 +120,7 @@ class AppAudioRoute {
   #loopbackModule: number | undefined;
   /** Streams we moved, with the sink each came from. */
   readonly #movedFrom = new Map<number, string>();
+  readonly #movedAt = new Map<number, number>();
   #subscriber: ResultPromise | undefined;
   #sweeping: Promise<void> = Promise.resolve();
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -152,8 +157,18 @@ class AppAudioRoute {
       `sink_input_properties=${streamProps}`,
       `source_output_properties=${streamProps}`,
     ]);
+    await this.#waitForSink();
     this.#subscribe();
-    await this.#sweep();
+    await this.#settle();
+  }
+
+  /** PipeWire announces a module's sink a moment after load-module returns; moving to it earlier does nothing. */
+  async #waitForSink(timeoutMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.pactl.sinks()).some((s) => s.name === this.sinkName)) {
+      if (Date.now() > deadline) throw new PixelpassError(`the sound server did not create the capture sink ${this.sinkName}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   /** Streams the app opens later are announced as sink-input events; sweep after each burst. */
@@ -167,7 +182,7 @@ class AppAudioRoute {
       if (!relevant || this.#closing) return;
       clearTimeout(this.#sweepTimer);
       this.#sweepTimer = setTimeout(() => {
-        this.#sweeping = this.#sweeping.then(() => this.#sweep()).catch((err: unknown) => {
+        this.#sweeping = this.#sweeping.then(() => this.#sweep()).then(() => undefined, (err: unknown) => {
           this.log.warn(`could not route a new stream of ${this.query}: ${(err as Error).message}`);
         });
       }, this.settleMs);
@@ -175,23 +190,42 @@ class AppAudioRoute {
     void child.then(() => undefined);
   }
 
-  async #sweep(): Promise<void> {
-    if (this.#closing) return;
+  /** Moves the app's streams that are not on our sink yet; returns how many it moved. */
+  async #sweep(): Promise<number> {
+    if (this.#closing) return 0;
     const [sinks, inputs] = await Promise.all([this.pactl.sinks(), this.pactl.sinkInputs()]);
     const ours = sinks.find((s) => s.name === this.sinkName);
-    if (!ours) return;
+    if (!ours) return 0;
     const sinkName = new Map(sinks.map((s) => [s.index, s.name]));
+    let moved = 0;
     for (const input of inputs) {
-      // Once moved, a stream the user moves elsewhere by hand stays where they put it.
-      if (input.sink === ours.index || this.#movedFrom.has(input.index) || !matchesApp(input, this.query)) continue;
-      const from = sinkName.get(input.sink) ?? this.listenOn;
+      if (input.sink === ours.index || !matchesApp(input, this.query)) continue;
+      // WirePlumber may undo a move to a sink it is still setting up, so a
+      // recent move is redone; after that, a stream the user moves elsewhere
+      // by hand stays where they put it.
+      const movedAt = this.#movedAt.get(input.index);
+      if (movedAt !== undefined && Date.now() - movedAt > REDO_MOVES_MS) continue;
+      const from = this.#movedFrom.get(input.index) ?? sinkName.get(input.sink) ?? this.listenOn;
       try {
         await this.pactl.moveSinkInput(input.index, this.sinkName);
         this.#movedFrom.set(input.index, from);
+        if (movedAt === undefined) this.#movedAt.set(input.index, Date.now());
+        moved++;
       } catch (err) {
         // The stream may have ended between listing and moving.
         this.log.warn(`could not capture stream #${input.index} of ${this.query}: ${(err as Error).message}`);
       }
+    }
+    return moved;
+  }
+
+  /** Sweeps until the routing holds (nothing to move twice in a row), so capture starts complete. */
+  async #settle(timeoutMs = 2000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let quiet = 0;
+    while (quiet < 2 && Date.now() < deadline) {
+      quiet = (await this.#sweep()) === 0 ? quiet + 1 : 0;
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 

@@ -235,42 +235,48 @@ describe('planRepair', () => {
       input(62, 46, { 'application.name': 'ToneB' }),
     ],
     sourceOutputs: [{ index: 70, source: 78, ownerModule: 11, properties: { 'pixelpass.owner': '999' } }],
-    clients: [{ index: 90, properties: { 'application.name': 'pixelpass_999_watch' } }],
+    clients: [
+      { index: 90, properties: { 'application.name': 'pixelpass_999_watch', 'application.process.id': '1500', 'application.process.binary': 'pactl', 'application.process.host': 'here' } },
+      // Same name on another machine (remote PULSE_SERVER): its pid means nothing here.
+      { index: 91, properties: { 'application.name': 'pixelpass_999_watch', 'application.process.id': '1501', 'application.process.binary': 'pactl', 'application.process.host': 'elsewhere' } },
+      // A program pixelpass never runs, even if named like ours.
+      { index: 92, properties: { 'application.name': 'pixelpass_999_x', 'application.process.id': '1502', 'application.process.binary': 'bash', 'application.process.host': 'here' } },
+    ],
   });
 
   it('restores streams to where the loopback played, then unloads loopback, sink, and drops clients', () => {
-    expect(planRepair(orphan, alive([])).map((s) => [s.kind, 'sinkInput' in s ? s.sinkInput : 'module' in s ? s.module : s.client, 'to' in s ? s.to : ''])).toEqual([
+    expect(planRepair(orphan, alive([]), 'here').map((s) => [s.kind, 'sinkInput' in s ? s.sinkInput : 'module' in s ? s.module : s.pid, 'to' in s ? s.to : ''])).toEqual([
       ['move', 60, 'headphones'],
       ['unload', 11, ''],
       ['unload', 10, ''],
-      ['kill-client', 90, ''],
+      ['stop-process', 1500, ''],
     ]);
   });
 
   it('touches nothing of a pixelpass that is still running', () => {
-    expect(planRepair(orphan, alive([999]))).toEqual([]);
+    expect(planRepair(orphan, alive([999]), 'here')).toEqual([]);
   });
 
   it('falls back to the default sink when the loopback is gone', () => {
     const state = { ...orphan, sinkInputs: orphan.sinkInputs.filter((i) => i.index !== 61), sourceOutputs: [] };
-    expect(planRepair(state, alive([]))[0]).toMatchObject({ kind: 'move', sinkInput: 60, to: 'speakers' });
+    expect(planRepair(state, alive([]), 'here')[0]).toMatchObject({ kind: 'move', sinkInput: 60, to: 'speakers' });
   });
 
   it('never restores to a pixelpass sink, even when it is the default', () => {
     const state = { ...orphan, info: { serverName: 'x', defaultSink: 'pixelpass_999_app' }, sinkInputs: [orphan.sinkInputs[0]!] };
-    expect(planRepair(state, alive([]))[0]).toMatchObject({ kind: 'move', to: 'speakers' });
+    expect(planRepair(state, alive([]), 'here')[0]).toMatchObject({ kind: 'move', to: 'speakers' });
   });
 
   it('has nothing to do on a clean server (the second run)', () => {
-    expect(planRepair(base({ sinkInputs: [input(62, 46, { 'application.name': 'ToneB' })] }), alive([]))).toEqual([]);
+    expect(planRepair(base({ sinkInputs: [input(62, 46, { 'application.name': 'ToneB' })] }), alive([]), 'here')).toEqual([]);
   });
 
   it('labels say what and why', () => {
-    expect(planRepair(orphan, alive([])).map((s) => s.label)).toEqual([
+    expect(planRepair(orphan, alive([]), 'here').map((s) => s.label)).toEqual([
       'moved ToneA (stream #60) back to headphones',
       'unloaded loopback module #11 (pid 999 is gone)',
       'unloaded null sink pixelpass_999_app (module #10; pid 999 is gone)',
-      'disconnected pixelpass_999_watch (client #90; pid 999 is gone)',
+      'stopped pactl pixelpass_999_watch (pid 1500; pid 999 is gone)',
     ]);
   });
 });

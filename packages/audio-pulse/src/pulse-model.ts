@@ -348,16 +348,20 @@ export function noMatchMessage(query: string, apps: readonly PlayingApp[]): stri
 export type RepairStep =
   | { readonly kind: 'move'; readonly sinkInput: number; readonly to: string; readonly label: string }
   | { readonly kind: 'unload'; readonly module: number; readonly label: string }
-  | { readonly kind: 'kill-client'; readonly client: number; readonly label: string };
+  | { readonly kind: 'stop-process'; readonly pid: number; readonly label: string };
+
+/** Programs pixelpass runs as sound-server clients; only these are stopped by a repair. */
+const OWNED_CLIENT_BINARIES = new Set(['pactl', 'gst-launch-1.0']);
 
 /**
  * What to undo for pixelpass instances that are gone: their application streams
  * go back to the sink their loopback played to (the user's sink) or else the
  * default sink; their loopbacks and null sinks are unloaded (loopbacks first, so
- * nothing captures a vanished monitor); their leftover clients are disconnected.
- * Everything owned by a live pixelpass is left alone.
+ * nothing captures a vanished monitor); their leftover clients on this host (a
+ * stream watcher, a capture pipeline) are stopped. Everything owned by a live
+ * pixelpass is left alone.
  */
-export function planRepair(state: ServerState, isAlive: (pid: number) => boolean): RepairStep[] {
+export function planRepair(state: ServerState, isAlive: (pid: number) => boolean, localHost: string): RepairStep[] {
   const dead = (pid: number | undefined): pid is number => pid !== undefined && !isAlive(pid);
   const sinkById = new Map(state.sinks.map((s) => [s.index, s]));
   const userSinks = state.sinks.filter((s) => ownerOfName(s.name) === undefined);
@@ -408,12 +412,15 @@ export function planRepair(state: ServerState, isAlive: (pid: number) => boolean
   }
 
   for (const client of state.clients) {
-    const owner = ownerOfName(client.properties['application.name']);
-    if (!dead(owner)) continue;
+    const p = client.properties;
+    const owner = ownerOfName(p['application.name']);
+    const pid = Number(p['application.process.id']);
+    if (!dead(owner) || p['application.process.host'] !== localHost || !Number.isInteger(pid) || pid <= 0) continue;
+    if (!OWNED_CLIENT_BINARIES.has(p['application.process.binary'] ?? '')) continue;
     kills.push({
-      kind: 'kill-client',
-      client: client.index,
-      label: `disconnected ${client.properties['application.name']} (client #${client.index}; pid ${owner} is gone)`,
+      kind: 'stop-process',
+      pid,
+      label: `stopped ${p['application.process.binary']} ${p['application.name']} (pid ${pid}; pid ${owner} is gone)`,
     });
   }
 

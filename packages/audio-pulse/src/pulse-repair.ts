@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Pactl, processAlive } from './pactl.js';
 import { planRepair, type RepairStep } from './pulse-model.js';
 
@@ -20,7 +21,7 @@ export class PulseRepair {
   ) {}
 
   async plan(): Promise<RepairStep[]> {
-    return planRepair(await this.pactl.state(), this.isAlive);
+    return planRepair(await this.pactl.state(), this.isAlive, hostname());
   }
 
   async run(): Promise<RepairReport> {
@@ -30,12 +31,23 @@ export class PulseRepair {
       try {
         if (step.kind === 'move') await this.pactl.moveSinkInput(step.sinkInput, step.to);
         else if (step.kind === 'unload') await this.pactl.unloadModule(step.module);
-        else await this.pactl.killClient(step.client);
+        else if (!stopProcess(step.pid)) continue;
         done.push(step.label);
       } catch (err) {
         failed.push(`${step.kind} failed (${step.label}): ${(err as Error).message}`);
       }
     }
     return { done, failed };
+  }
+}
+
+/** False when the process is already gone (a watcher dies at its next event once its reader is gone). */
+function stopProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 'SIGTERM');
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
   }
 }

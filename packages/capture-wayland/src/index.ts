@@ -1,8 +1,11 @@
-import { NotImplementedYet, type CaptureSession, type CaptureSource } from '@pixelpass/core';
-
-export class PortalScreenCast implements CaptureSource {
-  readonly id = 'wayland';
-  async open(): Promise<CaptureSession> {
-    throw new NotImplementedYet('Wayland capture is not implemented yet; use --source test');
-  }
-}
+export { PortalScreenCast, type PortalScreenCastOptions } from './portal-screencast.js';
+export {
+  PortalCancelled,
+  PortalRequestFailed,
+  NoSessionBus,
+  PortalUnavailable,
+  PortalTimeout,
+  PipeWireUnusable,
+} from './errors.js';
+export { RestoreTokenStore, defaultStateDir } from './restore-token-store.js';
+export type { SourceKind, CursorChoice } from './portal-protocol.js';

@@ -16,6 +16,7 @@ import {
   parseWindowTree,
   type X11WindowState,
 } from './windows.js';
+import { parseExtensions } from './display-info.js';
 import { ximagesrcFragment, type XImageTarget } from './ximage-fragment.js';
 import { DisplayUnavailable, runXTool } from './x11-tools.js';
 
@@ -36,6 +37,7 @@ export interface X11CaptureOptions {
 interface ResolvedTarget {
   readonly target: XImageTarget;
   readonly label: string;
+  readonly screen: { readonly width: number; readonly height: number };
 }
 
 /**
@@ -72,18 +74,19 @@ export class X11Capture implements CaptureSource {
 
   async open(request: CaptureRequest): Promise<CaptureSession> {
     const display = this.display();
-    const { target, label } = await this.#resolve(display);
+    const [{ target, label, screen }, xshm] = await Promise.all([this.#resolve(display), hasXShm(display)]);
     const fragment = ximagesrcFragment({
       display,
       showPointer: this.options.showPointer ?? true,
       fps: request.fps,
       target,
+      xshm,
     });
-    const description = `X11 ${label}`;
+    const description = `X11 ${label}${xshm ? '' : ' (no MIT-SHM: slower grabs)'}`;
     if (target.kind !== 'window') {
       return { video: { launch: fragment.launch }, geometry: fragment.geometry, description, close: async () => undefined };
     }
-    const watch = new WindowWatch(display, target.xid, this.options.windowPollMs ?? 1000);
+    const watch = new WindowWatch(display, target.xid, screen, this.options.windowPollMs ?? 1000);
     return {
       video: { launch: fragment.launch },
       geometry: fragment.geometry,
@@ -108,6 +111,7 @@ export class X11Capture implements CaptureSource {
       return {
         target: { kind: 'region', ...clipToScreen(m, screen) },
         label: `${display} monitor ${describeMonitor(m).replace(/^\d+: /, '')}`,
+        screen,
       };
     }
     if (this.options.window !== undefined) {
@@ -115,14 +119,19 @@ export class X11Capture implements CaptureSource {
       if (w.width < 16 || w.height < 16) {
         throw new NoSuchWindow(`window ${describeWindow(w)} is too small to share`);
       }
+      if (!fullyOnScreen(w, screen)) {
+        throw new UsageError(`window ${describeWindow(w)} is partly off the screen; X11 can only grab a window that is fully on it: move it and try again`);
+      }
       return {
         target: { kind: 'window', xid: w.id, width: w.width, height: w.height },
         label: `${display} window ${describeWindow(w)}`,
+        screen,
       };
     }
     return {
       target: { kind: 'screen', width: screen.width, height: screen.height },
       label: `${display} screen ${screen.width}x${screen.height}`,
+      screen,
     };
   }
 
@@ -150,6 +159,20 @@ export class X11Capture implements CaptureSource {
       `${states.length} windows match "${parsed.name}": ${states.slice(0, 8).map(describeWindow).join('; ')}; pass --window with one id`,
     );
   }
+}
+
+/** MIT-SHM offered by the server (and not a remote display, checked by the fragment). */
+async function hasXShm(display: string): Promise<boolean> {
+  const r = await runXTool('xdpyinfo', display, []);
+  return parseExtensions(r.stdout).includes('MIT-SHM');
+}
+
+// XGetImage on a window needs the whole window on the screen (no backing store).
+function fullyOnScreen(
+  w: { x: number; y: number; width: number; height: number },
+  screen: { width: number; height: number },
+): boolean {
+  return w.x >= 0 && w.y >= 0 && w.x + w.width <= screen.width && w.y + w.height <= screen.height;
 }
 
 async function windowState(display: string, id: number): Promise<X11WindowState | undefined> {
@@ -193,6 +216,7 @@ class WindowWatch {
   constructor(
     private readonly display: string,
     private readonly xid: number,
+    private readonly screen: { readonly width: number; readonly height: number },
     pollMs: number,
   ) {
     this.ended = new Promise<string>((resolve) => (this.#resolve = resolve));
@@ -219,6 +243,7 @@ class WindowWatch {
     if (state === 'display-gone') return `X display "${this.display}" went away`;
     if (!state) return `the shared window ${formatWindowId(this.xid)} was closed`;
     if (state.mapState !== 'IsViewable') return `the shared window ${formatWindowId(this.xid)} was hidden or minimised`;
+    if (!fullyOnScreen(state, this.screen)) return `the shared window ${formatWindowId(this.xid)} moved partly off the screen`;
     return undefined;
   }
 

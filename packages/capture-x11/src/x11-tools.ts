@@ -7,6 +7,7 @@ export class DisplayUnavailable extends CaptureFailed {}
 const PROVIDERS: Readonly<Record<string, string>> = {
   xwininfo: 'x11-utils',
   xrandr: 'x11-xserver-utils',
+  xdpyinfo: 'x11-utils',
 };
 
 export interface ToolResult {
@@ -20,7 +21,7 @@ export interface ToolResult {
  * is a MissingDependency; a display nobody answers on is DisplayUnavailable;
  * other failures are returned for the caller to judge (e.g. "no such window").
  */
-export async function runXTool(tool: 'xwininfo' | 'xrandr', display: string, args: readonly string[]): Promise<ToolResult> {
+export async function runXTool(tool: 'xwininfo' | 'xrandr' | 'xdpyinfo', display: string, args: readonly string[]): Promise<ToolResult> {
   const r = await execa(tool, ['-display', display, ...args], {
     reject: false,
     timeout: 5000,

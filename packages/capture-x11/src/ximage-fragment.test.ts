@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isRemoteDisplay, ximagesrcFragment, type XImageOptions } from './ximage-fragment.js';
 
-const base = { display: ':1', showPointer: true, fps: 30 } as const;
+const base = { display: ':1', showPointer: true, fps: 30, xshm: true } as const;
 const SRC = 'ximagesrc display-name=":1" use-damage=false show-pointer=true';
 
 describe('ximagesrcFragment', () => {
@@ -20,6 +20,8 @@ describe('ximagesrcFragment', () => {
     ['odd window: cropped to even, then pinned', { ...base, target: { kind: 'window', xid: 7, width: 605, height: 523 } },
       `${SRC} xid=7 ! video/x-raw,framerate=30/1 ! videocrop right=1 bottom=1 ! videoscale add-borders=true ! video/x-raw,width=604,height=522,pixel-aspect-ratio=1/1`,
       { width: 604, height: 522 }],
+    ['server without MIT-SHM: frames copied over the socket', { ...base, xshm: false, target: { kind: 'screen', width: 640, height: 480 } },
+      `${SRC} remote=true ! video/x-raw,framerate=30/1`, { width: 640, height: 480 }],
     ['remote display: no XShm', { ...base, display: 'localhost:10.0', target: { kind: 'screen', width: 1024, height: 768 } },
       'ximagesrc display-name="localhost:10.0" use-damage=false show-pointer=true remote=true ! video/x-raw,framerate=30/1',
       { width: 1024, height: 768 }],

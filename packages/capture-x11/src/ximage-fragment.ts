@@ -11,6 +11,8 @@ export interface XImageOptions {
   readonly showPointer: boolean;
   readonly fps: number;
   readonly target: XImageTarget;
+  /** The server offers MIT-SHM (shared-memory grabs). */
+  readonly xshm: boolean;
 }
 
 /**
@@ -22,8 +24,9 @@ export function isRemoteDisplay(display: string): boolean {
   return host !== '' && host !== 'unix' && !host.startsWith('/');
 }
 
+// The runner splits the description into arguments; quotes keep a value whole.
 function quote(value: string): string {
-  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+  return `"${value.replace(/"/g, '')}"`;
 }
 
 export interface XImageFragment {
@@ -50,7 +53,10 @@ export function ximagesrcFragment(o: XImageOptions): XImageFragment {
     'use-damage=false',
     `show-pointer=${o.showPointer}`,
   ];
-  if (isRemoteDisplay(o.display)) props.push('remote=true');
+  // remote=true makes ximagesrc copy each frame over the socket (XGetSubImage).
+  // Without it, a server lacking MIT-SHM gets ximagesrc's plain XGetImage path,
+  // which (GStreamer 1.22) fills a buffer the frame never reaches: black video.
+  if (!o.xshm || isRemoteDisplay(o.display)) props.push('remote=true');
   const t = o.target;
   const caps = `video/x-raw,framerate=${o.fps}/1`;
   switch (t.kind) {

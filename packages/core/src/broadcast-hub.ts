@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { MediaChunk } from './media-chunk.js';
 import { TS_PACKET_SIZE, TsStreamInspector } from './mpeg-ts.js';
+import type { PathInfo } from './ports/transport.js';
 
 /** Where a viewer's bytes go; the transport's stream behind it. */
 export interface ViewerSink {
@@ -12,6 +13,11 @@ export interface ViewerSink {
 export interface HubOptions {
   /** A viewer with more than this many bytes queued skips ahead to the next keyframe. */
   readonly maxQueueBytes: number;
+  /**
+   * A viewer whose oldest queued chunk waited longer than this skips ahead too:
+   * at a low bitrate the byte bound alone would let a viewer lag for many seconds.
+   */
+  readonly maxQueueMs: number;
   /** Bound on the GOP cache; past it, new viewers wait for the next keyframe. */
   readonly gopCacheBytes: number;
   /** Start new viewers from the cached GOP (instant join). */
@@ -26,7 +32,10 @@ export interface HubOptions {
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
   maxQueueBytes: 4 * 1024 * 1024,
-  gopCacheBytes: 16 * 1024 * 1024,
+  maxQueueMs: 4000,
+  // Chunks in the cache also hold the transport's converted form (8 bytes per
+  // byte for iroh's Array<number>), so keep this modest: 8 MB is a 2 s GOP at 32 Mbit/s.
+  gopCacheBytes: 8 * 1024 * 1024,
   instantJoin: true,
   maxSkips: 6,
   slowWindowMs: 30_000,
@@ -34,46 +43,119 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
 };
 
 export interface ViewerStats {
+  /** Unique per viewer for the hub's lifetime (labels repeat: one peer, several players). */
+  readonly id: number;
   readonly label: string;
+  readonly path: PathInfo;
   readonly bytesSent: number;
   readonly bytesSkipped: number;
+  /**
+   * Accounting, so that what a viewer was sent can be checked against what was
+   * produced: bytesSent = bytesPublished + bytesReplayed + bytesInjected
+   * − bytesSkipped − bytesDiscarded, exactly once the viewer is gone (while it
+   * watches, its queued and in-flight bytes are the difference).
+   */
+  /** Bytes published while the viewer was joined. */
+  readonly bytesPublished: number;
+  /** Cached GOP bytes it started from (instant join). */
+  readonly bytesReplayed: number;
+  /** PAT/PMT copies put in front of its first (or resumed) keyframe. */
+  readonly bytesInjected: number;
+  /** Queued or in flight when it left. */
+  readonly bytesDiscarded: number;
+  /** Skips within the slow window. */
   readonly skips: number;
   readonly queuedBytes: number;
   readonly joinedAt: number;
 }
 
 export interface HubEvents {
-  'viewer-joined': [label: string];
-  'viewer-left': [label: string, reason: string];
-  'viewer-skipped': [label: string, droppedBytes: number];
-  'viewer-dropped': [label: string, reason: string];
+  'viewer-joined': [label: string, viewer: ViewerStats];
+  'viewer-left': [label: string, reason: string, viewer: ViewerStats];
+  'viewer-skipped': [label: string, droppedBytes: number, viewer: ViewerStats];
+  'viewer-dropped': [label: string, reason: string, viewer: ViewerStats];
 }
 
+/** What the hub may ask about a viewer's peer (its transport path). */
+export interface ViewerPeer {
+  path(): PathInfo;
+}
+
+interface Queued {
+  readonly chunk: MediaChunk;
+  readonly at: number;
+}
+
+const UNKNOWN_PATH: PathInfo = { kind: 'unknown', rttMs: null };
+
 class HubViewer {
-  queue: MediaChunk[] = [];
+  queue: Queued[] = [];
   queuedBytes = 0;
   waitingForKeyframe: boolean;
+  /** After a skip: the frame in flight is not complete yet; its remaining chunks still go out. */
+  finishingFrame = false;
   bytesSent = 0;
   bytesSkipped = 0;
+  bytesPublished = 0;
+  bytesReplayed = 0;
+  bytesInjected = 0;
+  bytesDiscarded = 0;
+  inFlight = 0;
   skipTimes: number[] = [];
   writingSince = 0;
   closed = false;
   endReason = '';
+  readonly done: Promise<string>;
+  #resolveDone!: (reason: string) => void;
   #wake: (() => void) | undefined;
 
   constructor(
+    readonly id: number,
     readonly label: string,
     readonly sink: ViewerSink,
+    readonly peer: ViewerPeer | undefined,
     readonly joinedAt: number,
     waitingForKeyframe: boolean,
   ) {
     this.waitingForKeyframe = waitingForKeyframe;
+    this.done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
 
-  enqueue(chunk: MediaChunk): void {
-    this.queue.push(chunk);
+  enqueue(chunk: MediaChunk, at: number): void {
+    this.queue.push({ chunk, at });
     this.queuedBytes += chunk.length;
     this.wake();
+  }
+
+  /**
+   * Keeps the queue's leading chunks that continue the frame in flight, drops
+   * the rest; returns the bytes dropped. When the queue ends inside that frame,
+   * the chunks that finish it are still to come (`finishingFrame`).
+   */
+  cutAtFrame(now: number): number {
+    let keep = 0;
+    while (keep < this.queue.length && !this.queue[keep]!.chunk.startsFrame) keep++;
+    this.finishingFrame = keep === this.queue.length;
+    // Re-stamped: they are not a backlog any more, just the end of a frame.
+    const kept = this.queue.slice(0, keep).map((q) => ({ chunk: q.chunk, at: now }));
+    const dropped = this.clearQueue();
+    for (const q of kept) this.enqueue(q.chunk, now);
+    return dropped - this.queuedBytes;
+  }
+
+  clearQueue(): number {
+    const dropped = this.queuedBytes;
+    this.queue = [];
+    this.queuedBytes = 0;
+    return dropped;
+  }
+
+  close(reason: string): void {
+    this.closed = true;
+    this.endReason = reason;
+    this.bytesDiscarded += this.clearQueue();
+    this.wake();
+    this.#resolveDone(reason);
   }
 
   wake(): void {
@@ -87,10 +169,22 @@ class HubViewer {
   }
 
   stats(): ViewerStats {
+    let path = UNKNOWN_PATH;
+    try {
+      if (this.peer) path = this.peer.path();
+    } catch {
+      /* a closed connection has no path any more */
+    }
     return {
+      id: this.id,
       label: this.label,
+      path,
       bytesSent: this.bytesSent,
       bytesSkipped: this.bytesSkipped,
+      bytesPublished: this.bytesPublished,
+      bytesReplayed: this.bytesReplayed,
+      bytesInjected: this.bytesInjected,
+      bytesDiscarded: this.bytesDiscarded,
       skips: this.skipTimes.length,
       queuedBytes: this.queuedBytes,
       joinedAt: this.joinedAt,
@@ -106,23 +200,43 @@ export interface ViewerHandle {
   leave(reason: string): void;
 }
 
+function chunkOf(bytes: Uint8Array, kind: 'keyframe' | 'frame' | 'other'): MediaChunk {
+  return new MediaChunk(bytes, kind === 'keyframe', kind !== 'other');
+}
+
+/** Totals over the hub's lifetime, departed viewers included (for the host's status). */
+export interface HubTotals {
+  readonly bytesPublished: number;
+  readonly bytesSent: number;
+  readonly skips: number;
+  readonly drops: number;
+  readonly keyframes: number;
+}
+
 /**
  * Fans one MPEG-TS stream out to N viewers. Each viewer has its own bounded
  * queue and writer loop, so a slow viewer never slows the others: past its bound
  * it drops what it has queued and resumes at the next keyframe (where MPEG-TS
  * decoders resync cleanly, PAT/PMT first). New viewers start from the cached
- * GOP so they decode at once.
+ * GOP so they decode at once. The same MediaChunk object goes to every viewer,
+ * so the transport converts it once.
  */
 export class BroadcastHub extends EventEmitter<HubEvents> {
   readonly options: HubOptions;
-  readonly #inspector = new TsStreamInspector();
+  #inspector = new TsStreamInspector();
   readonly #viewers = new Set<HubViewer>();
+  #nextId = 1;
   #gop: MediaChunk[] = [];
   #gopBytes = 0;
   #gopValid = false;
   bytesPublished = 0;
   chunksPublished = 0;
   keyframes = 0;
+  #bytesSentByGone = 0;
+  #skips = 0;
+  #drops = 0;
+  /** Final stats of departed viewers, newest last, bounded (for the exit summary). */
+  readonly #departed: ViewerStats[] = [];
 
   constructor(options: Partial<HubOptions> = {}) {
     super();
@@ -133,27 +247,54 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
     return this.#viewers.size;
   }
 
+  /** Bytes of the GOP cache (0 when it is invalid). */
+  get gopCacheBytes(): number {
+    return this.#gopValid ? this.#gopBytes : 0;
+  }
+
   viewerStats(): ViewerStats[] {
     return [...this.#viewers].map((v) => v.stats());
+  }
+
+  /** Every viewer's accounting: departed ones (final, the last 256) and current ones. */
+  ledger(): ViewerStats[] {
+    return [...this.#departed, ...this.viewerStats()];
+  }
+
+  totals(): HubTotals {
+    let sent = this.#bytesSentByGone;
+    for (const v of this.#viewers) sent += v.bytesSent;
+    return {
+      bytesPublished: this.bytesPublished,
+      bytesSent: sent,
+      skips: this.#skips,
+      drops: this.#drops,
+      keyframes: this.keyframes,
+    };
   }
 
   #now(): number {
     return this.options.now ? this.options.now() : Date.now();
   }
 
-  /** Publishes whole TS packets; splits them so that keyframes start chunks. */
+  /**
+   * Publishes whole TS packets; splits them so that every video frame starts a
+   * chunk (a viewer skipping ahead is cut between frames, never inside one) and
+   * keyframe chunks are marked.
+   */
   publish(packets: Uint8Array): void {
     if (packets.length === 0) return;
     let segmentStart = 0;
-    let segmentIsKey = false;
+    let segmentKind: 'keyframe' | 'frame' | 'other' = 'other';
     for (let off = 0; off + TS_PACKET_SIZE <= packets.length; off += TS_PACKET_SIZE) {
-      if (!this.#inspector.inspect(packets.subarray(off, off + TS_PACKET_SIZE))) continue;
-      if (off > segmentStart) this.#emitChunk(new MediaChunk(packets.subarray(segmentStart, off), segmentIsKey));
+      const kind = this.#inspector.classify(packets.subarray(off, off + TS_PACKET_SIZE));
+      if (kind === 'other') continue;
+      if (off > segmentStart) this.#emitChunk(chunkOf(packets.subarray(segmentStart, off), segmentKind));
       segmentStart = off;
-      segmentIsKey = true;
-      this.keyframes++;
+      segmentKind = kind;
+      if (kind === 'keyframe') this.keyframes++;
     }
-    this.#emitChunk(new MediaChunk(packets.subarray(segmentStart), segmentIsKey));
+    this.#emitChunk(chunkOf(packets.subarray(segmentStart), segmentKind));
   }
 
   #emitChunk(chunk: MediaChunk): void {
@@ -173,12 +314,12 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
     this.bytesPublished += chunk.length;
     this.chunksPublished++;
     const now = this.#now();
-    for (const viewer of this.#viewers) this.#deliver(viewer, chunk, now);
+    for (const viewer of [...this.#viewers]) this.#deliver(viewer, chunk, now);
   }
 
   #header(): MediaChunk | undefined {
     const h = this.#inspector.header();
-    return h ? new MediaChunk(h, false) : undefined;
+    return h ? new MediaChunk(h, false, true) : undefined;
   }
 
   #deliver(viewer: HubViewer, chunk: MediaChunk, now: number): void {
@@ -186,86 +327,133 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
       this.#drop(viewer, `not reading for ${Math.round((now - viewer.writingSince) / 1000)} s`);
       return;
     }
+    viewer.bytesPublished += chunk.length;
     if (viewer.waitingForKeyframe) {
+      if (viewer.finishingFrame && !chunk.startsFrame) {
+        // The rest of the frame the viewer already has the start of.
+        viewer.enqueue(chunk, now);
+        return;
+      }
+      viewer.finishingFrame = false;
       if (!chunk.keyframe) {
         viewer.bytesSkipped += chunk.length;
         return;
       }
       viewer.waitingForKeyframe = false;
       const header = this.#header();
-      if (header) viewer.enqueue(header);
+      if (header) {
+        viewer.bytesInjected += header.length;
+        viewer.enqueue(header, now);
+      }
     }
-    viewer.enqueue(chunk);
-    if (viewer.queuedBytes > this.options.maxQueueBytes) this.#skip(viewer, now);
+    viewer.enqueue(chunk, now);
+    const oldest = viewer.queue[0]!.at;
+    if (viewer.queuedBytes > this.options.maxQueueBytes || now - oldest > this.options.maxQueueMs) {
+      this.#skip(viewer, chunk, now);
+    }
   }
 
-  #skip(viewer: HubViewer, now: number): void {
-    const dropped = viewer.queuedBytes;
+  /**
+   * Drops the viewer's backlog from its next frame boundary on (the frame
+   * already begun on the wire is finished: a half frame is a decode error); it
+   * resumes at `latest` when that is a keyframe, else at the next one.
+   */
+  #skip(viewer: HubViewer, latest: MediaChunk, now: number): void {
+    const dropped = viewer.cutAtFrame(now) - (latest.keyframe ? latest.length : 0);
     viewer.bytesSkipped += dropped;
-    viewer.queue = [];
-    viewer.queuedBytes = 0;
-    viewer.waitingForKeyframe = true;
+    if (latest.keyframe) {
+      const header = this.#header();
+      if (header) {
+        viewer.bytesInjected += header.length;
+        viewer.enqueue(header, now);
+      }
+      viewer.enqueue(latest, now);
+    } else {
+      viewer.waitingForKeyframe = true;
+    }
     viewer.skipTimes = viewer.skipTimes.filter((t) => now - t < this.options.slowWindowMs);
     viewer.skipTimes.push(now);
-    this.emit('viewer-skipped', viewer.label, dropped);
+    this.#skips++;
+    this.emit('viewer-skipped', viewer.label, dropped, viewer.stats());
     if (viewer.skipTimes.length >= this.options.maxSkips) {
       this.#drop(viewer, `too slow: skipped ahead ${viewer.skipTimes.length} times in ${this.options.slowWindowMs / 1000} s`);
     }
   }
 
   #drop(viewer: HubViewer, reason: string): void {
-    this.emit('viewer-dropped', viewer.label, reason);
+    if (viewer.closed) return;
+    this.#drops++;
+    this.emit('viewer-dropped', viewer.label, reason, viewer.stats());
     this.#remove(viewer, reason, true);
   }
 
   #remove(viewer: HubViewer, reason: string, error: boolean): void {
     if (viewer.closed) return;
-    viewer.closed = true;
-    viewer.endReason = reason;
+    const stats = viewer.stats();
     this.#viewers.delete(viewer);
-    viewer.queue = [];
-    viewer.queuedBytes = 0;
-    viewer.wake();
+    this.#bytesSentByGone += viewer.bytesSent;
+    viewer.close(reason);
     viewer.sink.end(reason, error);
-    this.emit('viewer-left', viewer.label, reason);
+    this.emit('viewer-left', viewer.label, reason, stats);
   }
 
-  addViewer(label: string, sink: ViewerSink): ViewerHandle {
+  /**
+   * Adds a viewer. `peer` lets the host's status show its path; the viewer's
+   * stream starts with PAT/PMT and the cached GOP (instant join) or waits for
+   * the next keyframe.
+   */
+  addViewer(label: string, sink: ViewerSink, peer?: ViewerPeer): ViewerHandle {
+    const now = this.#now();
     const joinNow = this.options.instantJoin && this.#gopValid;
-    const viewer = new HubViewer(label, sink, this.#now(), !joinNow);
+    const viewer = new HubViewer(this.#nextId++, label, sink, peer, now, !joinNow);
     if (joinNow) {
       const header = this.#header();
-      if (header) viewer.enqueue(header);
-      for (const chunk of this.#gop) viewer.enqueue(chunk);
+      if (header) {
+        viewer.bytesInjected += header.length;
+        viewer.enqueue(header, now);
+      }
+      for (const chunk of this.#gop) {
+        viewer.bytesReplayed += chunk.length;
+        viewer.enqueue(chunk, now);
+      }
     }
     this.#viewers.add(viewer);
-    this.emit('viewer-joined', label);
-    const done = this.#pump(viewer);
+    this.emit('viewer-joined', label, viewer.stats());
+    void this.#pump(viewer);
     return {
-      done,
+      done: viewer.done,
       stats: () => viewer.stats(),
       leave: (reason) => this.#remove(viewer, reason, false),
     };
   }
 
-  async #pump(viewer: HubViewer): Promise<string> {
+  async #pump(viewer: HubViewer): Promise<void> {
     try {
       while (!viewer.closed) {
-        const chunk = viewer.queue.shift();
-        if (!chunk) {
+        const item = viewer.queue.shift();
+        if (!item) {
           await viewer.next();
           continue;
         }
-        viewer.queuedBytes -= chunk.length;
+        viewer.queuedBytes -= item.chunk.length;
         viewer.writingSince = this.#now();
-        await viewer.sink.write(chunk);
+        viewer.inFlight = item.chunk.length;
+        await viewer.sink.write(item.chunk);
+        viewer.inFlight = 0;
         viewer.writingSince = 0;
-        viewer.bytesSent += chunk.length;
+        if (viewer.closed) {
+          this.#bytesSentByGone += item.chunk.length;
+        }
+        viewer.bytesSent += item.chunk.length;
       }
     } catch (err) {
+      viewer.bytesDiscarded += viewer.inFlight;
+      viewer.inFlight = 0;
       this.#remove(viewer, `write failed: ${(err as Error).message}`, true);
     }
-    return viewer.endReason;
+    // Only now, with no write in flight, are its numbers final.
+    this.#departed.push(viewer.stats());
+    if (this.#departed.length > 256) this.#departed.shift();
   }
 
   /** The source ended: every viewer's stream ends, the caches reset. */
@@ -274,8 +462,9 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
     this.reset();
   }
 
-  /** Forget stream state (a new capture starts with new PAT/PMT and GOP). */
+  /** Forget stream state (a new capture starts with new PAT/PMT, PIDs and GOP). */
   reset(): void {
+    this.#inspector = new TsStreamInspector();
     this.#gop = [];
     this.#gopBytes = 0;
     this.#gopValid = false;

@@ -22,9 +22,11 @@ export interface SupervisorEvents {
 export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
   #holders = 0;
   #run: CaptureRun | undefined;
-  #starting: Promise<CaptureRun> | undefined;
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
   #lingerTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #lastEnd = '';
   starts = 0;
 
   constructor(
@@ -42,6 +44,11 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
     return this.#holders;
   }
 
+  /** True while the last viewer has left and capture is kept for the linger. */
+  get lingering(): boolean {
+    return this.#lingerTimer !== undefined;
+  }
+
   /** A viewer wants the stream: ensures capture runs. Throws when it cannot start. */
   async acquire(): Promise<void> {
     if (this.#stopped) throw new Error('host is shutting down');
@@ -56,7 +63,8 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   release(): void {
-    this.#holders = Math.max(0, this.#holders - 1);
+    if (this.#holders === 0) return;
+    this.#holders--;
     if (this.#holders > 0 || this.#stopped) return;
     this.#cancelLinger();
     this.#lingerTimer = setTimeout(() => {
@@ -79,33 +87,65 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   async #ensureRunning(): Promise<void> {
+    // Concurrent acquirers share one start; each sees the run in place (or the
+    // failure) when it resumes.
     if (this.#run) return;
     if (!this.#starting) {
-      this.#starting = this.startRun().finally(() => (this.#starting = undefined));
-      const run = await this.#starting.catch((err: unknown) => {
-        this.emit('capture-failed', err instanceof Error ? err.message : String(err));
-        throw err;
-      });
-      this.starts++;
-      this.#run = run;
-      this.emit('capture-started');
-      void run.exited.then((reason) => {
-        if (this.#run !== run) return;
-        this.#run = undefined;
-        if (reason) this.emit('capture-failed', reason);
-        else this.emit('capture-stopped', 'ended');
-      });
-      if (this.#stopped) await this.#stopRun('host stopping');
-      return;
+      this.#starting = this.#start().finally(() => (this.#starting = undefined));
     }
     await this.#starting;
+    // Never retry in a loop here: a capture that dies at once would spin.
+    if (!this.#run) throw new Error(`capture ended at once: ${this.#lastEnd || 'no reason given'}`);
+  }
+
+  async #start(): Promise<void> {
+    // A run that is still stopping (linger expired just now) must be gone
+    // first: its end would otherwise end the new run's viewers, and a capture
+    // source may not allow two sessions at once.
+    if (this.#stopping) await this.#stopping;
+    if (this.#stopped) throw new Error('host is shutting down');
+    let run: CaptureRun;
+    try {
+      run = await this.startRun();
+    } catch (err) {
+      this.emit('capture-failed', err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+    this.starts++;
+    this.#run = run;
+    this.emit('capture-started');
+    void run.exited.then(
+      (reason) => this.#ended(run, reason),
+      (err: unknown) => this.#ended(run, err instanceof Error ? err.message : String(err)),
+    );
+    if (this.#stopped) await this.#stopRun('host stopping');
+  }
+
+  #ended(run: CaptureRun, reason: string): void {
+    if (this.#run !== run) return;
+    this.#run = undefined;
+    this.#lastEnd = reason;
+    if (reason) this.emit('capture-failed', reason);
+    else this.emit('capture-stopped', 'ended');
   }
 
   async #stopRun(reason: string): Promise<void> {
     const run = this.#run;
-    if (!run) return;
+    if (!run) {
+      if (this.#stopping) await this.#stopping;
+      return;
+    }
     this.#run = undefined;
-    await run.stop();
+    const stopping = run.stop().then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#stopping = stopping;
+    try {
+      await stopping;
+    } finally {
+      if (this.#stopping === stopping) this.#stopping = undefined;
+    }
     this.emit('capture-stopped', reason);
   }
 }

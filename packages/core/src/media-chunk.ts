@@ -11,6 +11,12 @@ export class MediaChunk {
     readonly bytes: Uint8Array,
     /** True when the chunk starts at a keyframe a decoder can start from. */
     readonly keyframe = false,
+    /**
+     * True when the chunk starts at a boundary between frames (a video PES
+     * start, or stream headers): a viewer's stream can be cut before it without
+     * leaving a half frame behind.
+     */
+    readonly startsFrame = keyframe,
   ) {}
 
   get length(): number {

@@ -4,6 +4,7 @@ export const PAT_PID = 0;
 
 /** H.264 and H.265 video stream types in a PMT. */
 const VIDEO_STREAM_TYPES = new Set([0x1b, 0x24]);
+const H264_STREAM_TYPE = 0x1b;
 
 export interface TsPacketHeader {
   readonly pid: number;
@@ -35,10 +36,13 @@ export function parseTsHeader(buf: Uint8Array, offset = 0): TsPacketHeader {
  * Re-chunks a byte stream on 188-byte packet boundaries. GStreamer's stdout
  * arrives in pipe-sized reads that cut packets anywhere; the hub needs whole
  * packets. Garbage before a sync byte (never expected from mpegtsmux) is dropped
- * and counted.
+ * and counted. A 0x47 byte alone proves nothing (payload bytes take that value
+ * too), so the aligner only locks on once the next packet's sync byte confirms
+ * it, and then stays locked until a packet does not start with a sync byte.
  */
 export class TsPacketAligner {
   #pending: Uint8Array = new Uint8Array(0);
+  #locked = false;
   droppedBytes = 0;
 
   /** Returns the whole packets available after `chunk` (possibly empty). */
@@ -51,48 +55,89 @@ export class TsPacketAligner {
       buf.set(this.#pending, 0);
       buf.set(chunk, this.#pending.length);
     }
-    const start = this.#syncOffset(buf);
-    this.droppedBytes += start;
-    const whole = Math.floor((buf.length - start) / TS_PACKET_SIZE) * TS_PACKET_SIZE;
-    const out = buf.subarray(start, start + whole);
+    const segments: Uint8Array[] = [];
+    let pos = 0;
+    for (;;) {
+      if (!this.#locked) {
+        const sync = this.#findSync(buf, pos);
+        this.droppedBytes += sync.at - pos;
+        pos = sync.at;
+        if (!sync.confirmed) break;
+        this.#locked = true;
+      }
+      let end = pos;
+      while (end + TS_PACKET_SIZE <= buf.length && buf[end] === TS_SYNC_BYTE) end += TS_PACKET_SIZE;
+      if (end > pos) segments.push(buf.subarray(pos, end));
+      pos = end;
+      // Locked and out of whole packets: wait for more bytes.
+      if (pos + TS_PACKET_SIZE > buf.length) break;
+      // A packet without its sync byte: the stream slipped; find it again.
+      this.#locked = false;
+    }
     // Copy the tail: `chunk` may be a reused read buffer.
-    this.#pending = buf.slice(start + whole);
-    return out;
+    this.#pending = buf.slice(pos);
+    if (segments.length === 1) return segments[0]!;
+    return concat(segments);
   }
 
-  #syncOffset(buf: Uint8Array): number {
-    for (let i = 0; i < buf.length; i++) {
+  /**
+   * The first sync byte at or after `from` that the next packet confirms, or the
+   * first candidate that cannot be confirmed yet (`confirmed` false), or the end.
+   */
+  #findSync(buf: Uint8Array, from: number): { at: number; confirmed: boolean } {
+    for (let i = from; i < buf.length; i++) {
       if (buf[i] !== TS_SYNC_BYTE) continue;
-      // Confirm with the next packet's sync byte when there is one.
       const next = i + TS_PACKET_SIZE;
-      if (next >= buf.length || buf[next] === TS_SYNC_BYTE) return i;
+      if (next >= buf.length) return { at: i, confirmed: false };
+      if (buf[next] === TS_SYNC_BYTE) return { at: i, confirmed: true };
     }
-    return buf.length;
+    return { at: buf.length, confirmed: false };
   }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
 
 /** Tracks PAT/PMT to know the video PID, and keeps the latest PAT and PMT packets. */
 export class TsStreamInspector {
   pmtPid = -1;
   videoPid = -1;
+  videoStreamType = -1;
   pat: Uint8Array | undefined;
   pmt: Uint8Array | undefined;
 
   /** Inspects one packet; returns true when it starts a keyframe of the video stream. */
   inspect(packet: Uint8Array): boolean {
+    return this.classify(packet) === 'keyframe';
+  }
+
+  /** Inspects one packet: does it start a video frame (a video PES), and is that a keyframe? */
+  classify(packet: Uint8Array): 'keyframe' | 'frame' | 'other' {
     const h = parseTsHeader(packet);
     if (h.pid === PAT_PID) {
       this.pat = packet.slice();
       if (h.payloadUnitStart && h.payloadOffset > 0) this.#readPat(packet, h.payloadOffset);
-      return false;
+      return 'other';
     }
     if (h.pid === this.pmtPid) {
       this.pmt = packet.slice();
       if (h.payloadUnitStart && h.payloadOffset > 0) this.#readPmt(packet, h.payloadOffset);
-      return false;
+      return 'other';
     }
-    if (h.pid !== this.videoPid || !h.payloadUnitStart) return false;
-    return h.randomAccess || (h.payloadOffset > 0 && pesStartsKeyframe(packet, h.payloadOffset));
+    if (h.pid !== this.videoPid || !h.payloadUnitStart) return 'other';
+    if (h.randomAccess) return 'keyframe';
+    // The NAL scan only knows H.264; other codecs rely on the RAI flag.
+    const key = this.videoStreamType === H264_STREAM_TYPE && h.payloadOffset > 0 && pesStartsKeyframe(packet, h.payloadOffset);
+    return key ? 'keyframe' : 'frame';
   }
 
   /** PAT+PMT as one buffer, so a viewer joining mid-stream can demux at once. */
@@ -128,6 +173,7 @@ export class TsStreamInspector {
       const esInfoLength = ((p[i + 3]! & 0x0f) << 8) | p[i + 4]!;
       if (VIDEO_STREAM_TYPES.has(streamType)) {
         this.videoPid = pid;
+        this.videoStreamType = streamType;
         return;
       }
       i += 5 + esInfoLength;

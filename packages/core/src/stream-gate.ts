@@ -15,8 +15,8 @@ export interface StreamGateOptions {
   readonly headTimeoutMs: number;
   /** Shown to viewers (player title). */
   readonly hostName: string;
-  /** Asks the host whether to admit a new viewer (`--approve`). */
-  readonly approve?: ((peerShortId: string) => Promise<boolean>) | undefined;
+  /** Asks the host whether to admit a new viewer (`--approve`); the full id lets it remember answers. */
+  readonly approve?: ((peerShortId: string, peerId: string) => Promise<boolean>) | undefined;
 }
 
 /** The request a viewer sends inside the tunnel. */
@@ -81,7 +81,17 @@ export class StreamGate {
     return this.#active;
   }
 
+  /** Serves one stream to its end; never rejects (the caller does not await it). */
   async handle(stream: PeerStream): Promise<void> {
+    try {
+      await this.#handle(stream);
+    } catch (err) {
+      this.log.warn(`stream from ${stream.peer.shortId} failed: ${err instanceof Error ? err.message : String(err)}`);
+      stream.abort();
+    }
+  }
+
+  async #handle(stream: PeerStream): Promise<void> {
     const who = stream.peer.shortId;
     let head: RequestHead;
     try {
@@ -109,7 +119,7 @@ export class StreamGate {
     }
     this.#active++;
     try {
-      if (this.options.approve && !(await this.options.approve(who))) {
+      if (this.options.approve && !(await this.options.approve(who, stream.peer.id))) {
         this.log.info(`viewer ${who} declined by the host`);
         return await this.#refuse(stream, 403, 'the host declined');
       }
@@ -135,13 +145,20 @@ export class StreamGate {
         'X-Pixelpass-Host': encodeURIComponent(this.options.hostName),
       }),
     );
-    const viewer = this.hub.addViewer(who, {
-      write: (chunk) => stream.writeChunk(chunk),
-      end: (_reason, error) => {
-        if (error) stream.abort();
-        else void stream.finish().catch(() => stream.abort());
+    const viewer = this.hub.addViewer(
+      who,
+      {
+        write: (chunk) => stream.writeChunk(chunk),
+        end: (_reason, error) => {
+          if (error) stream.abort();
+          else void stream.finish().catch(() => stream.abort());
+        },
       },
-    });
+      stream.peer,
+    );
+    // Capture may have ended while the response head was on its way; this
+    // viewer would otherwise wait for data that never comes.
+    if (!this.supervisor.running) viewer.leave('capture ended');
     // The viewer never sends more after its request; a read ending means it left.
     void (async () => {
       try {
@@ -153,8 +170,8 @@ export class StreamGate {
       }
       viewer.leave('viewer closed the stream');
     })();
-    const reason = await viewer.done;
-    this.log.info(`viewer ${who} left: ${reason}`);
+    // The hub's viewer-left event reports why (the host's status prints it).
+    await viewer.done;
   }
 
   async #refuse(stream: PeerStream, status: number, reason: string): Promise<void> {

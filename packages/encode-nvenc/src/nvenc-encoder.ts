@@ -47,9 +47,10 @@ export class NvencEncoder implements Encoder {
         return cached.result;
       }
     }
-    const { result, variant } = await this.probeNow();
+    const { result, variant, transient } = await this.probeNow();
     this.variant = variant;
-    await this.cache.put(this.id, { result, variant: variant && nvencVariantId(variant) });
+    // A timeout says nothing about this boot's hardware (e.g. a cold GStreamer registry): do not keep it.
+    if (!transient) await this.cache.put(this.id, { result, variant: variant && nvencVariantId(variant) });
     return result;
   }
 
@@ -58,17 +59,23 @@ export class NvencEncoder implements Encoder {
     return nvencFragment(this.variant, s);
   }
 
-  private async probeNow(): Promise<{ result: ProbeResult; variant?: NvencVariant }> {
-    const plugin = await execa('gst-inspect-1.0', ['nvcodec'], { reject: false, timeout: 15_000 });
+  private async probeNow(): Promise<{ result: ProbeResult; variant?: NvencVariant; transient?: boolean }> {
+    // stdin ignored: with an open stdin pipe, gst-inspect hangs while rebuilding a cold registry.
+    const plugin = await execa('gst-inspect-1.0', ['nvcodec'], { reject: false, timeout: 30_000, stdin: 'ignore' });
+    if (plugin.timedOut) return { result: { usable: false, reason: 'gst-inspect-1.0 did not answer within 30 s' }, transient: true };
     const features = plugin.exitCode === 0 ? String(plugin.stdout) : '';
     const elements = NVENC_VARIANTS.map((v) => v.element).filter((e, i, all) => all.indexOf(e) === i && new RegExp(`^\\s+${e}:`, 'm').test(features));
     let testFailure: { element: string; message: string } | undefined;
+    const hung = new Set<string>();
     for (const variant of NVENC_VARIANTS.filter((v) => elements.includes(v.element))) {
+      // A hang is the driver's, not the variant's: other variants of that element would hang too.
+      if (hung.has(variant.element)) continue;
       const outcome = await testEncode(nvencFragment(variant, PROBE_SETTINGS));
       if (outcome.ok) {
         const tuning = variant.tuning === 'low-latency' ? 'low-latency preset, CBR' : 'driver defaults';
         return { result: { usable: true, detail: `${variant.element}, ${tuning}` }, variant };
       }
+      if (outcome.hung) hung.add(variant.element);
       testFailure ??= { element: variant.element, message: outcome.message };
     }
     const why = nvencUnavailable({
@@ -94,11 +101,14 @@ async function hasLibrary(file: string): Promise<boolean> {
   return false;
 }
 
-async function testEncode(fragment: string): Promise<{ ok: true } | { ok: false; message: string }> {
-  const r = await execa('gst-launch-1.0', testEncodeArgs(fragment), { reject: false, timeout: 15_000, encoding: 'buffer', stdin: 'ignore' });
+/** Three frames at 320x240 take well under a second on any working driver. */
+const TEST_ENCODE_TIMEOUT_MS = 10_000;
+
+async function testEncode(fragment: string): Promise<{ ok: true } | { ok: false; message: string; hung?: boolean }> {
+  const r = await execa('gst-launch-1.0', testEncodeArgs(fragment), { reject: false, timeout: TEST_ENCODE_TIMEOUT_MS, encoding: 'buffer', stdin: 'ignore' });
   const bytes = (r.stdout as Uint8Array | undefined)?.byteLength ?? 0;
   if (r.exitCode === 0 && bytes > 0) return { ok: true };
+  if (r.timedOut) return { ok: false, message: `the test encode hung (no end after ${TEST_ENCODE_TIMEOUT_MS / 1000} s)`, hung: true };
   if (r.exitCode === 0) return { ok: false, message: 'the encoder produced no output' };
-  if (r.timedOut) return { ok: false, message: 'the test encode hung for 15 s' };
   return { ok: false, message: gstFailureSummary(Buffer.from((r.stderr as Uint8Array | undefined) ?? new Uint8Array()).toString('utf8'), r.exitCode) };
 }

@@ -5,7 +5,7 @@ import { OpenH264Encoder, openh264Fragment } from './openh264-encoder.js';
 describe('openh264Fragment', () => {
   const cases: Array<[{ fps: number; bitrateKbps: number; keyframeIntervalSec: number }, RegExp[]]> = [
     [{ fps: 30, bitrateKbps: 4000, keyframeIntervalSec: 2 }, [/^openh264enc /, /bitrate=4000000 /, /gop-size=60$/, /rate-control=bitrate/, /usage-type=screen/]],
-    [{ fps: 60, bitrateKbps: 1500, keyframeIntervalSec: 1 }, [/bitrate=1500000 /, /max-bitrate=3000000/, /gop-size=60$/]],
+    [{ fps: 60, bitrateKbps: 1500, keyframeIntervalSec: 1 }, [/bitrate=1500000 /, /max-bitrate=3000000/, /qp-min=10 /, /gop-size=60$/]],
   ];
   it.each(cases)('%j', (s, patterns) => {
     for (const p of patterns) expect(openh264Fragment(s)).toMatch(p);

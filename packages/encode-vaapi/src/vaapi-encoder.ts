@@ -48,9 +48,10 @@ export class VaapiEncoder implements Encoder {
         return cached.result;
       }
     }
-    const { result, variant } = await this.probeNow();
+    const { result, variant, transient } = await this.probeNow();
     this.variant = variant;
-    await this.cache.put(this.id, { result, variant: variant && variantId(variant) });
+    // A timeout says nothing about this boot's hardware (e.g. a cold GStreamer registry): do not keep it.
+    if (!transient) await this.cache.put(this.id, { result, variant: variant && variantId(variant) });
     return result;
   }
 
@@ -59,17 +60,24 @@ export class VaapiEncoder implements Encoder {
     return vaapiFragment(this.variant, s);
   }
 
-  private async probeNow(): Promise<{ result: ProbeResult; variant?: VaapiVariant }> {
+  private async probeNow(): Promise<{ result: ProbeResult; variant?: VaapiVariant; transient?: boolean }> {
     const [va, legacy] = await Promise.all([pluginFeatures('va'), pluginFeatures('vaapi')]);
+    if (va === 'timeout' || legacy === 'timeout') {
+      return { result: { usable: false, reason: 'gst-inspect-1.0 did not answer within 30 s' }, transient: true };
+    }
     const elements = rankVaapiElements([...(va ?? []), ...(legacy ?? [])]);
     let testFailure: VaFacts['testFailure'];
+    const hung = new Set<string>();
     for (const variant of vaapiVariants(elements)) {
+      // A hang is the driver's, not the variant's: other variants of that element would hang too.
+      if (hung.has(variant.element)) continue;
       const outcome = await testEncode(vaapiFragment(variant, PROBE_SETTINGS));
       if (outcome.ok) {
         const rc = variant.rateControl === 'cbr' ? 'CBR' : 'driver rate control';
         const upload = variant.upload === 'postproc' ? 'GPU colour conversion' : 'CPU colour conversion';
         return { result: { usable: true, detail: `${variant.element}, ${rc}, ${upload}` }, variant };
       }
+      if (outcome.hung) hung.add(variant.element);
       testFailure ??= { element: variant.element, message: outcome.message };
     }
     const facts: VaFacts = {
@@ -84,9 +92,11 @@ export class VaapiEncoder implements Encoder {
   }
 }
 
-/** Feature names of a GStreamer plugin, or undefined when the plugin does not load. */
-async function pluginFeatures(plugin: string): Promise<string[] | undefined> {
-  const r = await execa('gst-inspect-1.0', [plugin], { reject: false, timeout: 15_000 });
+/** Feature names of a GStreamer plugin, undefined when the plugin does not load. */
+async function pluginFeatures(plugin: string): Promise<string[] | undefined | 'timeout'> {
+  // stdin ignored: with an open stdin pipe, gst-inspect hangs while rebuilding a cold registry.
+  const r = await execa('gst-inspect-1.0', [plugin], { reject: false, timeout: 30_000, stdin: 'ignore' });
+  if (r.timedOut) return 'timeout';
   if (r.exitCode !== 0) return undefined;
   const names: string[] = [];
   for (const line of String(r.stdout).split('\n')) {
@@ -96,18 +106,21 @@ async function pluginFeatures(plugin: string): Promise<string[] | undefined> {
   return names;
 }
 
-async function testEncode(fragment: string): Promise<{ ok: true } | { ok: false; message: string }> {
+/** Three frames at 320x240 take well under a second on any working driver. */
+const TEST_ENCODE_TIMEOUT_MS = 10_000;
+
+async function testEncode(fragment: string): Promise<{ ok: true } | { ok: false; message: string; hung?: boolean }> {
   const r = await execa('gst-launch-1.0', testEncodeArgs(fragment), {
     reject: false,
-    timeout: 15_000,
+    timeout: TEST_ENCODE_TIMEOUT_MS,
     encoding: 'buffer',
     stdin: 'ignore',
   });
   const bytes = (r.stdout as Uint8Array | undefined)?.byteLength ?? 0;
   if (r.exitCode === 0 && bytes > 0) return { ok: true };
-  const stderr = Buffer.from((r.stderr as Uint8Array | undefined) ?? new Uint8Array()).toString('utf8');
+  if (r.timedOut) return { ok: false, message: `the test encode hung (no end after ${TEST_ENCODE_TIMEOUT_MS / 1000} s)`, hung: true };
   if (r.exitCode === 0) return { ok: false, message: 'the encoder produced no output' };
-  if (r.timedOut) return { ok: false, message: 'the test encode hung for 15 s' };
+  const stderr = Buffer.from((r.stderr as Uint8Array | undefined) ?? new Uint8Array()).toString('utf8');
   return { ok: false, message: gstFailureSummary(stderr, r.exitCode) };
 }
 

@@ -22,8 +22,9 @@ export class X264Encoder implements Encoder {
   async probe(): Promise<ProbeResult> {
     const cached = await this.cache.get(this.id);
     if (cached) return cached.result;
-    const result = await this.probeNow();
-    await this.cache.put(this.id, { result });
+    const { result, transient } = await this.probeNow();
+    // A timeout says nothing about this boot's hardware (e.g. a cold GStreamer registry): do not keep it.
+    if (!transient) await this.cache.put(this.id, { result });
     return result;
   }
 
@@ -35,21 +36,25 @@ export class X264Encoder implements Encoder {
     ].join(' ! ');
   }
 
-  private async probeNow(): Promise<ProbeResult> {
-    const r = await execa('gst-inspect-1.0', ['--exists', 'x264enc'], { reject: false, timeout: 15_000 });
+  private async probeNow(): Promise<{ result: ProbeResult; transient: boolean }> {
+    // stdin ignored: with an open stdin pipe, gst-inspect hangs while rebuilding a cold registry.
+    const r = await execa('gst-inspect-1.0', ['--exists', 'x264enc'], { reject: false, timeout: 30_000, stdin: 'ignore' });
+    if (r.timedOut) return { result: { usable: false, reason: 'gst-inspect-1.0 did not answer within 30 s' }, transient: true };
     if (r.exitCode !== 0) {
-      return { usable: false, reason: 'GStreamer element x264enc not found', provider: 'gstreamer1.0-plugins-ugly' };
+      return { result: { usable: false, reason: 'GStreamer element x264enc not found', provider: 'gstreamer1.0-plugins-ugly' }, transient: false };
     }
     // Cheap (tens of ms) and catches a broken libx264 or a fragment the installed version rejects.
     const t = await execa('gst-launch-1.0', testEncodeArgs(this.fragment({ fps: 30, bitrateKbps: 2000, keyframeIntervalSec: 1 })), {
       reject: false,
-      timeout: 15_000,
+      timeout: 30_000,
       encoding: 'buffer',
       stdin: 'ignore',
     });
     const bytes = (t.stdout as Uint8Array | undefined)?.byteLength ?? 0;
-    if (t.exitCode === 0 && bytes > 0) return { usable: true, detail: 'x264enc, software' };
+    if (t.exitCode === 0 && bytes > 0) return { result: { usable: true, detail: 'x264enc, software' }, transient: false };
+    if (t.timedOut) return { result: { usable: false, reason: 'x264enc test encode did not finish within 30 s' }, transient: true };
     const stderr = Buffer.from((t.stderr as Uint8Array | undefined) ?? new Uint8Array()).toString('utf8');
-    return { usable: false, reason: `x264enc test encode failed (${t.exitCode === 0 ? 'no output' : gstFailureSummary(stderr, t.exitCode)})` };
+    const why = t.exitCode === 0 ? 'no output' : gstFailureSummary(stderr, t.exitCode);
+    return { result: { usable: false, reason: `x264enc test encode failed (${why})` }, transient: false };
   }
 }

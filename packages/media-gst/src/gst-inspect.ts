@@ -8,7 +8,9 @@ const known = new Map<string, Promise<boolean>>();
 export function elementExists(element: string): Promise<boolean> {
   let p = known.get(element);
   if (!p) {
-    p = execa('gst-inspect-1.0', ['--exists', element], { reject: false, timeout: 15_000 }).then((r) => {
+    // Without --atleast-version, --exists also demands plugin version >= GStreamer's
+    // own (1.22), which fails for plugins versioned apart, e.g. pipewiresrc 0.3.65.
+    p = execa('gst-inspect-1.0', ['--exists', '--atleast-version=0.0.0', element], { reject: false, timeout: 15_000 }).then((r) => {
       if ((r as { code?: string }).code === 'ENOENT') {
         throw new MissingDependency('gst-inspect-1.0', GST_TOOLS_PACKAGE);
       }

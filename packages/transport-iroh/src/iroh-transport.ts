@@ -78,7 +78,8 @@ async function guarded<T>(what: string, op: () => Promise<T>): Promise<T> {
   }
 }
 
-class IrohPeerStream implements PeerStream {
+/** Exported for its unit test only; the package entry does not re-export it. */
+export class IrohPeerStream implements PeerStream {
   #aborted = false;
   constructor(
     readonly peer: PeerInfo,

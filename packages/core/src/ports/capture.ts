@@ -39,6 +39,12 @@ export interface CaptureSession {
 export interface CaptureSource {
   /** Short id used on the command line: "test", "x11", "wayland". */
   readonly id: string;
+  /**
+   * Validates the settings (display reachable, monitor or window exists, portal
+   * present) before a ticket is handed out, so bad flags fail at once rather
+   * than when the first viewer arrives. Returns a description for the log.
+   */
+  check?(): Promise<string>;
   open(request: CaptureRequest): Promise<CaptureSession>;
 }
 

@@ -1,0 +1,33 @@
+// Bundles the CLI and the workspace packages into one file for `npm i -g`:
+// bundle/pixelpass.mjs. Native modules stay real dependencies (see NATIVE).
+// Input is tsc's output (dist/), so decorators are already compiled.
+import { build } from 'esbuild';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pkg = JSON.parse(await readFile(`${root}package.json`, 'utf8'));
+
+/** Loaded at run time from node_modules: compiled addons and what loads them. */
+const NATIVE = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})];
+
+await mkdir(`${root}bundle`, { recursive: true });
+const result = await build({
+  entryPoints: [`${root}dist/main.js`],
+  outfile: `${root}bundle/pixelpass.mjs`,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: NATIVE,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+  // CommonJS code inside an ESM bundle still calls require() for Node built-ins.
+  banner: { js: "import { createRequire as __ppCreateRequire } from 'node:module';\nconst require = __ppCreateRequire(import.meta.url);" },
+});
+await chmod(`${root}bundle/pixelpass.mjs`, 0o755);
+// The demo starts `node <dir>/main.js host|view`: resolve that to the bundle too.
+await writeFile(`${root}bundle/main.js`, "// Entry for child processes the demo starts; the CLI itself is pixelpass.mjs.\nimport './pixelpass.mjs';\n");
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+console.log(`bundle/pixelpass.mjs: ${(bytes / 1024).toFixed(0)} KiB; external: ${NATIVE.join(', ')}`);

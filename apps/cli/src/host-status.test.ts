@@ -1,0 +1,187 @@
+import { BroadcastHub, CaptureSupervisor, MediaChunk, type Logger, type ViewerStats } from '@pixelpass/core';
+import { describe, expect, it } from 'vitest';
+import {
+  formatBitrate,
+  formatBytes,
+  formatEvent,
+  formatPath,
+  formatStatus,
+  HostStatus,
+  RateMeter,
+  type StatusEvent,
+  type StatusOutput,
+} from './host-status.js';
+
+const viewer = (label: string, kind: 'direct' | 'relay' | 'unknown', rttMs: number | null, id = 1): ViewerStats => ({
+  id,
+  label,
+  path: { kind, rttMs },
+  bytesSent: 0,
+  bytesSkipped: 0,
+  bytesPublished: 0,
+  bytesReplayed: 0,
+  bytesInjected: 0,
+  bytesDiscarded: 0,
+  skips: 0,
+  queuedBytes: 0,
+  joinedAt: 0,
+});
+
+describe('status formatting', () => {
+  it.each([
+    [{ kind: 'direct', rttMs: 2.6 }, 'direct, 3 ms RTT'],
+    [{ kind: 'relay', rttMs: 48 }, 'relay, 48 ms RTT'],
+    [{ kind: 'unknown', rttMs: null }, 'path unknown'],
+    [{ kind: 'direct', rttMs: null }, 'direct'],
+  ] as const)('path %o → %s', (p, text) => expect(formatPath(p)).toBe(text));
+
+  it.each([
+    [0, '0 B'],
+    [999, '999 B'],
+    [1500, '1.5 kB'],
+    [4_200_000, '4.2 MB'],
+    [3_000_000_000, '3.00 GB'],
+  ])('%i bytes → %s', (n, text) => expect(formatBytes(n)).toBe(text));
+
+  it.each([
+    [0, '0 kbit/s'],
+    [850_000, '850 kbit/s'],
+    [4_120_000, '4.1 Mbit/s'],
+  ])('%i bit/s → %s', (n, text) => expect(formatBitrate(n)).toBe(text));
+
+  it.each<[StatusEvent, string]>([
+    [{ kind: 'joined', viewer: viewer('ab12cd34ef', 'direct', 3), watching: 1, maxViewers: 2 }, 'viewer ab12cd34ef joined (direct, 3 ms RTT); 1/2 watching'],
+    [{ kind: 'joined', viewer: viewer('ab12cd34ef', 'relay', 41), watching: 2, maxViewers: 2 }, 'viewer ab12cd34ef joined (relay, 41 ms RTT); 2/2 watching'],
+    [{ kind: 'left', viewer: viewer('ab12', 'direct', 3), reason: 'viewer closed the stream', watching: 0, maxViewers: 2 }, 'viewer ab12 left: viewer closed the stream; 0/2 watching'],
+    [{ kind: 'dropped', viewer: viewer('ab12', 'direct', 3), reason: 'not reading for 16 s', watching: 1, maxViewers: 3 }, 'viewer ab12 disconnected: not reading for 16 s; 1/3 watching'],
+    [{ kind: 'skipped', viewer: viewer('ab12', 'direct', 3), bytes: 1_234_567 }, 'viewer ab12 fell behind; skipped 1.2 MB to the next keyframe'],
+  ])('event → %s', (event, text) => expect(formatEvent(event)).toBe(text));
+
+  const base = { maxViewers: 2, capture: 'running' as const, bitsPerSec: 8_100_000, skips: 3, drops: 1 };
+  it.each([
+    [{ ...base, viewers: [] }, 'summary', 'status: 0/2 viewers, out 8.1 Mbit/s, skips 3, drops 1, capture running'],
+    [
+      { ...base, viewers: [viewer('ab12', 'direct', 3), viewer('cd34', 'relay', 40.4, 2)] },
+      'summary',
+      'status: 2/2 viewers (ab12 direct 3 ms, cd34 relay 40 ms), out 8.1 Mbit/s, skips 3, drops 1, capture running',
+    ],
+    [
+      { ...base, capture: 'lingering' as const, viewers: [viewer('ab12', 'unknown', null)] },
+      'live',
+      '1/2 viewers (ab12 ?) · out 8.1 Mbit/s · skips 3 · drops 1 · capture lingering',
+    ],
+  ] as const)('status %#: %s', (snapshot, style, text) => expect(formatStatus(snapshot, style)).toBe(text));
+});
+
+describe('RateMeter', () => {
+  it.each([
+    ['steady 1 MB/s', [[0, 0], [1000, 1_000_000], [2000, 2_000_000]], 8_000_000],
+    ['no time elapsed', [[0, 0]], 0],
+    ['old samples leave the 5 s window', [[0, 0], [1000, 10_000_000], [7000, 10_000_000], [8000, 10_000_000]], 0],
+  ])('%s', (_name, samples, bps) => {
+    const m = new RateMeter(5000);
+    let last = 0;
+    for (const [at, total] of samples) last = m.sample(at!, total!);
+    expect(last).toBeCloseTo(bps, 0);
+  });
+});
+
+class FakeOut implements StatusOutput {
+  text = '';
+  constructor(
+    readonly isTTY: boolean,
+    readonly columns = 200,
+  ) {}
+  write(chunk: string | Uint8Array): boolean {
+    this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    return true;
+  }
+}
+
+/** A logger writing like StderrLogger, to the given output. */
+const loggerTo = (out: StatusOutput): Logger => ({
+  info: (m) => void out.write(`pixelpass: ${m}\n`),
+  warn: (m) => void out.write(`pixelpass: warning: ${m}\n`),
+  error: (m) => void out.write(`pixelpass: error: ${m}\n`),
+});
+
+function setup(isTTY: boolean) {
+  const hub = new BroadcastHub();
+  const sup = new CaptureSupervisor(async () => ({ exited: new Promise<string>(() => undefined), stop: async () => undefined }), 1000);
+  const out = new FakeOut(isTTY);
+  let t = 0;
+  const status = new HostStatus(hub, sup, loggerTo(out), { maxViewers: 2, out, now: () => t, summaryEveryMs: 1e9, refreshEveryMs: 1e9 });
+  return { hub, sup, out, status, advance: (ms: number) => (t += ms) };
+}
+
+const sink = { write: async (_c: MediaChunk) => undefined, end: () => undefined };
+
+describe('HostStatus', () => {
+  it('off a terminal: a line per event and a summary line with the bitrate out', async () => {
+    const { hub, out, status, advance } = setup(false);
+    status.start();
+    const a = hub.addViewer('ab12', sink, { path: () => ({ kind: 'direct', rttMs: 2 }) });
+    a.leave('viewer closed the stream');
+    expect(out.text.split('\n')).toEqual([
+      'pixelpass: viewer ab12 joined (direct, 2 ms RTT); 1/2 watching',
+      'pixelpass: viewer ab12 left: viewer closed the stream; 0/2 watching',
+      '',
+    ]);
+    out.text = '';
+    status.tick();
+    expect(out.text).toBe(''); // idle: no summary spam
+    hub.addViewer('cd34', sink, { path: () => ({ kind: 'relay', rttMs: 40 }) });
+    out.text = '';
+    advance(10_000);
+    status.tick();
+    expect(out.text).toBe('pixelpass: status: 1/2 viewers (cd34 relay 40 ms), out 0 kbit/s, skips 0, drops 0, capture idle\n');
+    status.stop();
+    expect(out.write).toBe(FakeOut.prototype.write);
+  });
+
+  it('a dropped viewer is reported once, as disconnected', () => {
+    const { hub, out, status } = setup(false);
+    status.start();
+    const v = viewer('slow1', 'direct', 5, 7);
+    // The hub reports a drop, then the removal that follows it.
+    hub.emit('viewer-dropped', 'slow1', 'not reading for 16 s', v);
+    hub.emit('viewer-left', 'slow1', 'not reading for 16 s', v);
+    expect(out.text).toBe('pixelpass: warning: viewer slow1 disconnected: not reading for 16 s; 0/2 watching\n');
+    status.stop();
+  });
+
+  it('on a terminal: one line redrawn in place, log lines above it, a prompt left alone', () => {
+    const { hub, out, status } = setup(true);
+    status.start();
+    expect(out.text).toBe('\r\x1b[2K0/2 viewers · out 0 kbit/s · skips 0 · drops 0 · capture idle');
+    out.text = '';
+    hub.addViewer('ab12', sink, { path: () => ({ kind: 'direct', rttMs: 2 }) });
+    // The event line clears the status line, prints, and the status line comes back under it.
+    expect(out.text).toBe(
+      '\r\x1b[2Kpixelpass: viewer ab12 joined (direct, 2 ms RTT); 1/2 watching\n0/2 viewers · out 0 kbit/s · skips 0 · drops 0 · capture idle',
+    );
+    out.text = '';
+    status.tick();
+    expect(out.text).toBe('\r\x1b[2K1/2 viewers (ab12 direct 2 ms) · out 0 kbit/s · skips 0 · drops 0 · capture idle');
+    // A question waiting for an answer is not drawn over.
+    out.write('admit viewer cd34? [y/N] ');
+    out.text = '';
+    status.tick();
+    expect(out.text).toBe('');
+    out.write('y\n');
+    expect(out.text.endsWith('1/2 viewers (ab12 direct 2 ms) · out 0 kbit/s · skips 0 · drops 0 · capture idle')).toBe(true);
+    out.text = '';
+    status.stop();
+    expect(out.text).toBe('\r\x1b[2K');
+  });
+
+  it('never wraps the live line', () => {
+    const hub = new BroadcastHub();
+    const sup = new CaptureSupervisor(async () => ({ exited: new Promise<string>(() => undefined), stop: async () => undefined }), 1000);
+    const out = new FakeOut(true, 30);
+    const status = new HostStatus(hub, sup, loggerTo(out), { maxViewers: 2, out, refreshEveryMs: 1e9 });
+    status.start();
+    expect(out.text).toBe('\r\x1b[2K0/2 viewers · out 0 kbit/s ·…');
+    status.stop();
+  });
+});

@@ -1,0 +1,91 @@
+import { input, select } from '@inquirer/prompts';
+import { execa } from 'execa';
+import { parseTicket } from '@pixelpass/core';
+import { describeApp, PulseAppList } from '@pixelpass/audio-pulse';
+import { parseMonitors } from '@pixelpass/capture-x11';
+import { readConfig, updateConfig } from './cli-config.js';
+import { audioChoices, playerChoices, sourceChoices, type AppInfo, type MonitorInfo, type SourceAnswer } from './menu-choices.js';
+import { checkVlcPlugins, describeMissingPlugins, installedPlayers } from './player-check.js';
+import { sessionKind } from './session.js';
+
+async function x11Monitors(env: NodeJS.ProcessEnv): Promise<MonitorInfo[]> {
+  const r = await execa('xrandr', ['--listmonitors'], { reject: false, timeout: 5000, env });
+  return r.exitCode === 0 ? parseMonitors(String(r.stdout)) : [];
+}
+
+/** Hook for the audio adapter's app lister; 'unavailable' when there is no sound server. */
+export type PlayingAppLister = () => Promise<readonly AppInfo[]>;
+
+const listPlayingApps: PlayingAppLister = async () =>
+  (await new PulseAppList().list()).map((app) => ({ name: app.name, label: describeApp(app) }));
+
+async function hostQuestions(env: NodeJS.ProcessEnv, listApps: PlayingAppLister): Promise<string[]> {
+  const session = sessionKind(env);
+  const monitors = session === 'x11' ? await x11Monitors(env) : [];
+  const picked: SourceAnswer = await select({ message: 'What do you want to share?', choices: sourceChoices(session, monitors) });
+  let source: readonly string[];
+  if (picked === 'ask-window') {
+    const title = await input({
+      message: 'Part of the window title:',
+      validate: (v) => (v.trim() ? true : 'type a few letters of the window title'),
+    });
+    source = ['--source', 'x11', '--window', title.trim()];
+  } else {
+    source = picked;
+  }
+  const apps = await listApps().catch(() => 'unavailable' as const);
+  const audio = await select({ message: 'Which sound?', choices: audioChoices(source, apps) });
+  return ['host', ...source, ...audio, '--copy'];
+}
+
+/** The same one-line reason `pixelpass view` would give, shown under the prompt. */
+export function validateTicket(text: string): true | string {
+  try {
+    parseTicket(text);
+    return true;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+async function viewQuestions(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const ticket = await input({ message: 'Paste the ticket:', validate: validateTicket });
+  const config = await readConfig(env);
+  const installed = installedPlayers(env);
+  if (installed.length === 0) process.stderr.write('pixelpass: neither mpv nor VLC is installed (install mpv); you can still open the URL in any player\n');
+  const player = await select({
+    message: 'Watch with:',
+    choices: playerChoices(installed, config.lastPlayer),
+    default: config.lastPlayer,
+  });
+  await updateConfig({ lastPlayer: player }, env).catch(() => undefined);
+  if (player === 'vlc') {
+    const missing = await checkVlcPlugins(env);
+    if (missing.length) process.stderr.write(`pixelpass: warning: ${describeMissingPlugins(missing)}\n`);
+  }
+  return ['view', ticket.trim(), '--player', player];
+}
+
+/**
+ * `pixelpass` on a terminal: asks Host or View and the few things that matter,
+ * and answers with the command line that does it.
+ */
+export async function runMenu(env: NodeJS.ProcessEnv = process.env, listApps: PlayingAppLister = listPlayingApps): Promise<string[]> {
+  try {
+    const mode = await select({
+      message: 'pixelpass — what do you want to do?',
+      choices: [
+        { name: 'Host — share my screen', value: 'host' as const },
+        { name: 'View — watch a shared screen', value: 'view' as const },
+      ],
+    });
+    return mode === 'host' ? await hostQuestions(env, listApps) : await viewQuestions(env);
+  } catch (err) {
+    // Ctrl-C at a prompt: inquirer has restored the terminal; nothing else was started.
+    if (err instanceof Error && err.name === 'ExitPromptError') {
+      process.stderr.write('\n');
+      process.exit(130);
+    }
+    throw err;
+  }
+}

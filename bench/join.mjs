@@ -1,0 +1,61 @@
+// 3. Join time: from a player (ffmpeg) connecting to the viewer's local URL to its
+// first decoded frame, against a real `pixelpass host --source test`, for
+// keyframe intervals 1, 2, 4 s, with the hub's instant join on and off.
+import { sleep } from './lib/proc.mjs';
+import { timeToFirstFrame } from './lib/decoder.mjs';
+import { cliHost, cliViewer, reader, waitBytes } from './lib/session.mjs';
+import { summarize } from './lib/stats.mjs';
+
+/** Deterministic pseudo-random waits, so join moments fall anywhere in a GOP. */
+function* jitter(seed) {
+  let x = seed;
+  for (;;) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    yield x / 2147483648;
+  }
+}
+
+export async function run({ quick, log }) {
+  const intervals = quick ? [1, 2] : [1, 2, 4];
+  const joins = quick ? 10 : 15;
+  const failures = [];
+  const configs = [];
+  // ffmpeg's own start-up, for reading the figures: a synthetic source, no network.
+  const floor = [];
+  for (let i = 0; i < 3; i++) floor.push(await timeToFirstFrame('testsrc=size=1280x720:rate=30', 20_000, true).catch(() => Number.NaN));
+  for (const keyframeInterval of intervals) {
+    for (const instantJoin of [true, false]) {
+      const args = ['--source', 'test', '--no-audio', '--keyframe-interval', String(keyframeInterval), '--max-viewers', '4'];
+      if (!instantJoin) args.push('--no-instant-join');
+      const host = await cliHost(args);
+      const viewer = await cliViewer(host.ticket).catch(async (e) => {
+        await host.stop();
+        throw e;
+      });
+      // A viewer that stays on keeps the capture running, so every measured join
+      // joins a share in progress (the first viewer's capture start-up is separate).
+      const keep = await reader(viewer.url);
+      const times = [];
+      try {
+        await waitBytes(keep.bytes, 50_000, 30_000, 'join: the stream never started');
+        await sleep(keyframeInterval * 1000 + 500);
+        const rnd = jitter(keyframeInterval * 7 + (instantJoin ? 1 : 0));
+        log(`join: keyframe interval ${keyframeInterval} s, instant join ${instantJoin ? 'on' : 'off'}, ${joins} joins`);
+        for (let j = 0; j < joins; j++) {
+          await sleep(rnd.next().value * keyframeInterval * 1000);
+          try {
+            times.push(await timeToFirstFrame(viewer.url));
+          } catch (err) {
+            failures.push(`join (keyframe ${keyframeInterval} s, instant ${instantJoin}): ${err.message}`);
+          }
+        }
+      } finally {
+        await keep.stop();
+        await viewer.stop();
+        await host.stop();
+      }
+      configs.push({ keyframeInterval, instantJoin, ms: summarize(times) });
+    }
+  }
+  return { joins, ffmpegFloorMs: summarize(floor), configs, failures };
+}

@@ -1,0 +1,315 @@
+import { closeSync, fstatSync } from 'node:fs';
+import type { CaptureRequest, CaptureSession, CaptureSource } from '@pixelpass/core';
+import { PipeWireUnusable, PortalRequestFailed, PortalTimeout, PortalUnavailable } from './errors.js';
+import { PortalBus, toVariants, unwrapVariants, type Plain } from './portal-bus.js';
+import {
+  PORTAL_BUS_NAME,
+  PORTAL_OBJECT_PATH,
+  REQUEST_INTERFACE,
+  SCREENCAST_INTERFACE,
+  SESSION_INTERFACE,
+  handleToken,
+  parseStreams,
+  pipewireFragment,
+  requestPath,
+  responseError,
+  restoreTokenKey,
+  selectSourcesOptions,
+  type CursorChoice,
+  type PortalCapabilities,
+  type SourceKind,
+  type TypedOption,
+} from './portal-protocol.js';
+import { RestoreTokenStore, defaultStateDir } from './restore-token-store.js';
+
+export interface PortalScreenCastOptions {
+  /** What the share dialog offers: a whole monitor (default) or one window. */
+  readonly sourceType?: SourceKind;
+  /** Pointer drawn into the video (default) or left out; used when the portal offers it. */
+  readonly cursor?: CursorChoice;
+  /** Drop the stored restore token before the first capture, so the dialog comes back. */
+  readonly forget?: boolean;
+  /** Where restore tokens are kept; default `$XDG_STATE_HOME/pixelpass`. */
+  readonly stateDir?: string;
+  /** Deadline for each portal method call and for non-interactive answers. */
+  readonly callTimeoutMs?: number;
+  /** Deadline for the share dialog (Start), which waits for the user. */
+  readonly dialogTimeoutMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+const DEFAULT_DIALOG_TIMEOUT_MS = 300_000;
+
+let tokenCounter = 0;
+
+/**
+ * Screen capture through org.freedesktop.portal.ScreenCast (GNOME, KDE,
+ * wlroots…): CreateSession → SelectSources → Start (the desktop's share dialog,
+ * skipped with a restore token) → OpenPipeWireRemote, whose fd goes to
+ * gst-launch-1.0's pipewiresrc.
+ */
+export class PortalScreenCast implements CaptureSource {
+  readonly id = 'wayland';
+  readonly sourceType: SourceKind;
+  readonly cursor: CursorChoice;
+  readonly tokens: RestoreTokenStore;
+  #forgetPending: boolean;
+  readonly #callTimeoutMs: number;
+  readonly #dialogTimeoutMs: number;
+  readonly #env: NodeJS.ProcessEnv;
+
+  constructor(options: PortalScreenCastOptions = {}) {
+    this.sourceType = options.sourceType ?? 'monitor';
+    this.cursor = options.cursor ?? 'embedded';
+    this.#env = options.env ?? process.env;
+    this.tokens = new RestoreTokenStore(options.stateDir ?? defaultStateDir(this.#env));
+    this.#forgetPending = options.forget ?? false;
+    this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.#dialogTimeoutMs = options.dialogTimeoutMs ?? DEFAULT_DIALOG_TIMEOUT_MS;
+  }
+
+  /**
+   * Checks, without any dialog, that a portal with ScreenCast is there and can
+   * share the chosen source type; returns what will be asked for. Lets the host
+   * fail at once instead of when the first viewer arrives.
+   */
+  async check(): Promise<string> {
+    const bus = await PortalBus.connect(this.#env, this.#callTimeoutMs);
+    try {
+      const caps = await new PortalCall(bus, this.#callTimeoutMs).capabilities();
+      selectSourcesOptions(caps, { sourceType: this.sourceType, cursor: this.cursor });
+      const remembered = caps.version >= 4 && (await this.tokens.load(restoreTokenKey(this)));
+      return `a ${this.sourceType} chosen in the desktop's share dialog (ScreenCast portal version ${caps.version}${
+        remembered && !this.#forgetPending ? ', remembered choice' : ''
+      })`;
+    } finally {
+      bus.disconnect();
+    }
+  }
+
+  async open(request: CaptureRequest): Promise<CaptureSession> {
+    const bus = await PortalBus.connect(this.#env, this.#callTimeoutMs);
+    const portal = new PortalCall(bus, this.#callTimeoutMs);
+    let sessionHandle: string | undefined;
+    let fd: number | undefined;
+    try {
+      const caps = await portal.capabilities();
+      const wish = { sourceType: this.sourceType, cursor: this.cursor };
+      const key = restoreTokenKey(wish);
+      if (this.#forgetPending) {
+        // Only the first capture forgets: later ones in this run reuse the new token.
+        await this.tokens.forget(key);
+        this.#forgetPending = false;
+      }
+      const stored = await this.tokens.load(key);
+      const { options, usesRestoreToken } = selectSourcesOptions(caps, { ...wish, restoreToken: stored });
+
+      const created = await portal.request('CreateSession', 'a{sv}', [], { session_handle_token: token('pixelpass_session') });
+      const handle = created.session_handle;
+      if (typeof handle !== 'string') throw new PortalRequestFailed('the desktop portal created a session without a handle');
+      sessionHandle = handle;
+      const ended = portal.sessionClosed(handle);
+
+      await portal.request('SelectSources', 'oa{sv}', [handle], options);
+      let started: Record<string, Plain>;
+      try {
+        started = await portal.request('Start', 'osa{sv}', [handle, ''], {}, this.#dialogTimeoutMs);
+      } catch (err) {
+        // A presented token is used up whatever the outcome; keep no stale one.
+        if (usesRestoreToken) await this.tokens.forget(key);
+        throw err;
+      }
+      const newToken = started.restore_token;
+      if (typeof newToken === 'string' && newToken) await this.tokens.save(key, newToken);
+      else if (usesRestoreToken) await this.tokens.forget(key);
+
+      const stream = parseStreams(started.streams)[0];
+      if (!stream) throw new PipeWireUnusable('the desktop portal started a screen cast without any stream');
+
+      const [fdValue] = await portal.call('OpenPipeWireRemote', 'oa{sv}', [handle, {}]);
+      if (typeof fdValue !== 'number') {
+        throw new PipeWireUnusable('the desktop portal sent no PipeWire descriptor (file-descriptor passing was not negotiated)');
+      }
+      fd = fdValue;
+      assertSocket(fd);
+
+      const pipeFd = fd;
+      let closed = false;
+      const close = async (): Promise<void> => {
+        if (closed) return;
+        closed = true;
+        portal.stopWatching();
+        await portal.closeSession(handle);
+        bus.disconnect();
+        safeClose(pipeFd);
+      };
+      const size = stream.width && stream.height ? `${stream.width}x${stream.height}` : 'size unknown';
+      return {
+        video: { launch: pipewireFragment({ fd: pipeFd, nodeId: stream.nodeId, fps: request.fps }), inheritFds: [pipeFd] },
+        ...(stream.width && stream.height ? { geometry: { width: stream.width, height: stream.height } } : {}),
+        description: `Wayland portal ${this.sourceType} (PipeWire node ${stream.nodeId}, ${size}${usesRestoreToken ? ', restored without dialog' : ''})`,
+        ended,
+        close,
+      };
+    } catch (err) {
+      portal.stopWatching();
+      if (sessionHandle) await portal.closeSession(sessionHandle);
+      bus.disconnect();
+      if (fd !== undefined) safeClose(fd);
+      throw err;
+    }
+  }
+}
+
+function token(prefix: string): TypedOption {
+  return { signature: 's', value: handleToken(prefix, ++tokenCounter, Math.random()) };
+}
+
+function assertSocket(fd: number): void {
+  try {
+    if (!fstatSync(fd).isSocket()) throw new Error('not a socket');
+  } catch (err) {
+    safeClose(fd);
+    throw new PipeWireUnusable(`the PipeWire descriptor from the desktop portal is unusable (${(err as Error).message})`);
+  }
+}
+
+function safeClose(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    /* already closed */
+  }
+}
+
+/** The Request/Response dance and session bookkeeping over one bus connection. */
+class PortalCall {
+  #unsubscribeClosed: ((local?: boolean) => Promise<void>) | undefined;
+
+  constructor(
+    private readonly bus: PortalBus,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async capabilities(): Promise<PortalCapabilities> {
+    const [all] = await this.bus.call(
+      PORTAL_BUS_NAME,
+      PORTAL_OBJECT_PATH,
+      'org.freedesktop.DBus.Properties',
+      'GetAll',
+      's',
+      [SCREENCAST_INTERFACE],
+      'ScreenCast properties',
+    );
+    const props = unwrapVariants(all) as Record<string, Plain>;
+    const num = (v: Plain | undefined): number => (typeof v === 'number' ? v : 0);
+    if (props.AvailableSourceTypes === undefined && props.version === undefined) {
+      // GetAll on an interface that is not there returns an empty dict on some buses.
+      throw new PortalUnavailable(
+        'the desktop portal has no ScreenCast support; install the portal backend for your desktop (xdg-desktop-portal-gnome, -kde or -wlr)',
+      );
+    }
+    return {
+      version: num(props.version),
+      availableSourceTypes: num(props.AvailableSourceTypes),
+      availableCursorModes: num(props.AvailableCursorModes),
+    };
+  }
+
+  call(member: string, signature: string, args: unknown[]): Promise<unknown[]> {
+    return this.bus.call(PORTAL_BUS_NAME, PORTAL_OBJECT_PATH, SCREENCAST_INTERFACE, member, signature, args, `ScreenCast.${member}`);
+  }
+
+  /**
+   * One portal request: subscribe to the Response of the Request object the
+   * portal will create (path known from our unique name and handle_token),
+   * then call, then wait for the answer.
+   */
+  async request(
+    member: string,
+    signature: string,
+    args: unknown[],
+    options: Record<string, TypedOption>,
+    responseTimeoutMs = this.timeoutMs,
+  ): Promise<Record<string, Plain>> {
+    const handle = token(`pixelpass_${member.toLowerCase()}`);
+    const expected = requestPath(this.bus.uniqueName, String(handle.value));
+    let settle: ((v: { code: number; results: Record<string, Plain> }) => void) | undefined;
+    const responses = new Map<string, { code: number; results: Record<string, Plain> }>();
+    const onResponse = (path: string) => (body: unknown[]) => {
+      const answer = { code: Number(body[0]), results: (unwrapVariants(body[1]) ?? {}) as Record<string, Plain> };
+      responses.set(path, answer);
+      settle?.(answer);
+    };
+    const unsubscribe = [
+      await this.bus.subscribe({ path: expected, iface: REQUEST_INTERFACE, member: 'Response', handle: onResponse(expected) }),
+    ];
+    try {
+      const [returned] = await this.call(member, signature, [...args, toVariants({ ...options, handle_token: handle })]);
+      let path = expected;
+      if (typeof returned === 'string' && returned !== expected) {
+        // Portals before 0.9 ignore handle_token: follow the path they returned.
+        path = returned;
+        unsubscribe.push(await this.bus.subscribe({ path, iface: REQUEST_INTERFACE, member: 'Response', handle: onResponse(path) }));
+      }
+      const answer =
+        responses.get(path) ??
+        (await new Promise<{ code: number; results: Record<string, Plain> }>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            settle = undefined;
+            void this.bus
+              .call(PORTAL_BUS_NAME, path, REQUEST_INTERFACE, 'Close', '', [], 'Request.Close')
+              .catch(() => undefined);
+            reject(
+              new PortalTimeout(
+                member === 'Start'
+                  ? `nobody answered the screen-share dialog within ${Math.round(responseTimeoutMs / 1000)}s`
+                  : `the desktop portal did not answer ${member} within ${Math.round(responseTimeoutMs / 1000)}s`,
+              ),
+            );
+          }, responseTimeoutMs);
+          settle = (a) => {
+            clearTimeout(timer);
+            resolve(a);
+          };
+        }));
+      const error = responseError(member, answer.code);
+      if (error) throw error;
+      return answer.results;
+    } finally {
+      settle = undefined;
+      await Promise.all(unsubscribe.map((u) => u()));
+    }
+  }
+
+  /** Resolves when the desktop (or the user, from its indicator) closes the session. */
+  sessionClosed(handle: string): Promise<string> {
+    return new Promise<string>((resolve) => {
+      void this.bus
+        .subscribe({
+          path: handle,
+          iface: SESSION_INTERFACE,
+          member: 'Closed',
+          handle: () => resolve('the desktop closed the screen-cast session'),
+        })
+        .then((unsubscribe) => {
+          this.#unsubscribeClosed = unsubscribe;
+        })
+        .catch(() => undefined);
+      this.bus.onDisconnect((why) => resolve(why));
+    });
+  }
+
+  stopWatching(): void {
+    const u = this.#unsubscribeClosed;
+    this.#unsubscribeClosed = undefined;
+    void u?.(true);
+  }
+
+  async closeSession(handle: string): Promise<void> {
+    await this.bus
+      .call(PORTAL_BUS_NAME, handle, SESSION_INTERFACE, 'Close', '', [], 'Session.Close', Math.min(this.timeoutMs, 3000))
+      .catch(() => undefined);
+  }
+}

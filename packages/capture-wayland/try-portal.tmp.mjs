@@ -1,0 +1,18 @@
+import { PortalScreenCast } from './dist/index.js';
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+const src = new PortalScreenCast({ env: process.env });
+const t0 = Date.now();
+const s = await src.open({ fps: 30 });
+console.log('opened in', Date.now() - t0, 'ms', s.description, s.video.launch);
+s.ended.then((w) => console.log('ENDED:', w));
+const fd = s.video.inheritFds[0];
+const out = openSync('/tmp/try-gst.log', 'w');
+const stdio = ['ignore', out, out];
+for (let i = 3; i <= fd; i++) stdio.push(i === fd ? fd : 'ignore');
+const launch = process.env.LAUNCH ?? s.video.launch;
+const tail = process.env.TAIL ?? 'fpsdisplaysink video-sink=fakesink text-overlay=false';
+const args = ['-v', ...`${launch} ! ${tail}`.split(' ')];
+console.log(args.join(' '));
+const child = spawn('gst-launch-1.0', args.map((a) => a.replace(/NODE/g, s.video.launch.match(/path=(\d+)/)[1]).replace(/FD/g, fd)), { stdio });
+setTimeout(async () => { child.kill('SIGINT'); await s.close(); console.log('closed'); }, Number(process.env.DUR ?? 6000));

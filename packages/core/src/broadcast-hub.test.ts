@@ -1,0 +1,362 @@
+import { describe, expect, it } from 'vitest';
+import { BroadcastHub, type HubOptions } from './broadcast-hub.js';
+import { MediaChunk } from './media-chunk.js';
+import { parseTsHeader, TS_PACKET_SIZE } from './mpeg-ts.js';
+import { FakeClock, FakeSink, flush } from './test-support/fakes.js';
+import {
+  audioPacket,
+  AUDIO_PID,
+  concatBytes,
+  H264_STREAMS,
+  patPacket,
+  PMT_PID,
+  pmtPacket,
+  VIDEO_PID,
+  videoFrame,
+} from './test-support/ts-synth.js';
+
+const EXTRA = 4; // continuation packets per frame: a frame is 5 packets + 1 audio packet
+const FRAME_BYTES = (EXTRA + 2) * TS_PACKET_SIZE;
+const HEAD = concatBytes([patPacket(), pmtPacket(H264_STREAMS)]);
+const frame = (key: boolean): Uint8Array => concatBytes([...videoFrame({ key, extraPackets: EXTRA }), audioPacket()]);
+
+/** Names each packet: PAT, PMT, K (keyframe start), P (frame start), v (video continuation), A (audio). */
+function describePackets(bytes: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let off = 0; off < bytes.length; off += TS_PACKET_SIZE) {
+    const h = parseTsHeader(bytes, off);
+    if (h.pid === 0) out.push('PAT');
+    else if (h.pid === PMT_PID) out.push('PMT');
+    else if (h.pid === AUDIO_PID) out.push('A');
+    else if (h.pid === VIDEO_PID && !h.payloadUnitStart) out.push('v');
+    else if (h.pid === VIDEO_PID) out.push(h.randomAccess ? 'K' : 'P');
+    else out.push('?');
+  }
+  return out;
+}
+
+/** Frame starts only (K/P), with PAT/PMT: the shape of a viewer's stream. */
+function frames(bytes: Uint8Array): string[] {
+  return describePackets(bytes).filter((p) => p !== 'v' && p !== 'A');
+}
+
+function hub(options: Partial<HubOptions> = {}, clock = new FakeClock()): BroadcastHub {
+  return new BroadcastHub({ now: clock.now, ...options });
+}
+
+/** Publishes PAT/PMT and `gops` GOPs of `perGop` frames, each frame its own publish (as pipe reads). */
+function publishGops(h: BroadcastHub, gops: number, perGop: number, clock?: FakeClock, stepMs = 0): void {
+  for (let g = 0; g < gops; g++) {
+    for (let f = 0; f < perGop; f++) {
+      if (f === 0) h.publish(HEAD);
+      h.publish(frame(f === 0));
+      clock?.advance(stepMs);
+    }
+  }
+}
+
+describe('BroadcastHub: fan-out', () => {
+  it('every viewer gets the same stream, from PAT/PMT and a keyframe, as the same chunk objects', async () => {
+    const h = hub();
+    const sinks = [new FakeSink(), new FakeSink(), new FakeSink()];
+    sinks.forEach((s, i) => h.addViewer(`v${i}`, s));
+    publishGops(h, 2, 3);
+    await flush();
+    for (const s of sinks) expect(frames(s.bytes())).toEqual(['PAT', 'PMT', 'K', 'P', 'P', 'PAT', 'PMT', 'K', 'P', 'P']);
+    // Past the per-viewer PAT/PMT header, chunks are shared, not copied.
+    const shared = sinks[0]!.chunks.slice(1);
+    for (const s of sinks.slice(1)) s.chunks.slice(1).forEach((c, i) => expect(c).toBe(shared[i]));
+  });
+
+  it('a transport conversion runs once per chunk, not once per viewer', async () => {
+    const h = hub();
+    const KEY = Symbol('test');
+    let conversions = 0;
+    const convert = (b: Uint8Array): number[] => {
+      conversions++;
+      return Array.from(b);
+    };
+    const writes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      h.addViewer(`v${i}`, {
+        write: async (chunk: MediaChunk) => {
+          writes.push(chunk.converted(KEY, convert).length);
+        },
+        end: () => undefined,
+      });
+    }
+    h.publish(HEAD);
+    h.publish(frame(true));
+    for (let i = 0; i < 8; i++) h.publish(frame(false));
+    await flush();
+    // 9 frame chunks shared by 4 viewers + 4 per-viewer PAT/PMT headers.
+    expect(writes).toHaveLength(4 * 10);
+    expect(conversions).toBe(9 + 4);
+  });
+
+  it('splits a publish so that each keyframe starts a chunk', async () => {
+    const h = hub();
+    const s = new FakeSink();
+    h.addViewer('v', s);
+    h.publish(concatBytes([HEAD, frame(true), frame(false), frame(true), frame(false)]));
+    await flush();
+    expect(h.keyframes).toBe(2);
+    expect(s.chunks.filter((c) => c.keyframe)).toHaveLength(2);
+    for (const c of s.chunks.filter((c) => c.keyframe)) expect(describePackets(c.bytes)[0]).toBe('K');
+  });
+});
+
+describe('BroadcastHub: joining', () => {
+  it.each([
+    ['instant join starts from the cached GOP', true, ['PAT', 'PMT', 'K', 'P', 'P', 'P', 'PAT', 'PMT', 'K']],
+    ['without instant join the viewer waits for the next keyframe', false, ['PAT', 'PMT', 'K']],
+  ])('%s', async (_name, instantJoin, expected) => {
+    const h = hub({ instantJoin });
+    h.addViewer('early', new FakeSink());
+    publishGops(h, 1, 3);
+    const late = new FakeSink();
+    h.addViewer('late', late);
+    await flush();
+    h.publish(frame(false));
+    h.publish(HEAD);
+    h.publish(frame(true));
+    await flush();
+    expect(frames(late.bytes())).toEqual(expected);
+  });
+
+  it('a GOP past the cache bound is not cached: new viewers wait for a keyframe', async () => {
+    const h = hub({ gopCacheBytes: 3 * FRAME_BYTES });
+    publishGops(h, 1, 5);
+    expect(h.gopCacheBytes).toBe(0);
+    const s = new FakeSink();
+    h.addViewer('v', s);
+    await flush();
+    expect(s.chunks).toHaveLength(0);
+    h.publish(frame(true));
+    await flush();
+    expect(frames(s.bytes())).toEqual(['PAT', 'PMT', 'K']);
+    expect(h.gopCacheBytes).toBe(FRAME_BYTES);
+  });
+
+  it('emits viewer-joined with the viewer path from its peer', () => {
+    const h = hub();
+    const joined: unknown[] = [];
+    h.on('viewer-joined', (label, v) => joined.push([label, v.path, v.id]));
+    h.addViewer('abc', new FakeSink(), { path: () => ({ kind: 'direct', rttMs: 3 }) });
+    h.addViewer('abc', new FakeSink());
+    expect(joined).toEqual([
+      ['abc', { kind: 'direct', rttMs: 3 }, 1],
+      ['abc', { kind: 'unknown', rttMs: null }, 2],
+    ]);
+  });
+});
+
+describe('BroadcastHub: slow viewers', () => {
+  it('a paused viewer skips ahead at its byte bound; the others get every byte; memory stays bounded', async () => {
+    const maxQueueBytes = 5 * FRAME_BYTES;
+    const h = hub({ maxQueueBytes, maxSkips: 1000, stallTimeoutMs: 1e9, maxQueueMs: 1e9 });
+    const fast = new FakeSink();
+    const slow = new FakeSink();
+    h.addViewer('fast', fast);
+    const slowHandle = h.addViewer('slow', slow);
+    const skipped: number[] = [];
+    h.on('viewer-skipped', (label, bytes) => label === 'slow' && skipped.push(bytes));
+    publishGops(h, 1, 2);
+    await flush();
+    slow.paused = true;
+    let maxQueued = 0;
+    for (let g = 0; g < 20; g++) {
+      h.publish(HEAD);
+      for (let f = 0; f < 4; f++) {
+        h.publish(frame(f === 0));
+        maxQueued = Math.max(maxQueued, slowHandle.stats().queuedBytes);
+        await flush();
+      }
+    }
+    expect(skipped.length).toBeGreaterThan(5);
+    expect(maxQueued).toBeLessThanOrEqual(maxQueueBytes + HEAD.length + FRAME_BYTES);
+    expect(frames(fast.bytes()).filter((f) => f === 'K' || f === 'P')).toHaveLength(2 + 80);
+
+    // Resumed: after the write that was in flight, the stream restarts at PAT/PMT + keyframe.
+    const before = slow.chunks.length;
+    slow.resume();
+    await flush();
+    h.publish(HEAD);
+    h.publish(frame(true));
+    h.publish(frame(false));
+    await flush();
+    const after = slow.chunks.slice(before + 1);
+    expect(frames(concatBytes(after.map((c) => c.bytes))).slice(0, 3)).toEqual(['PAT', 'PMT', 'K']);
+    expect(slowHandle.stats().bytesSkipped).toBeGreaterThan(0);
+  });
+
+  it('a paused viewer skips ahead at its time bound even at a low bitrate', async () => {
+    const clock = new FakeClock();
+    const h = hub({ maxQueueMs: 1000, maxQueueBytes: 1e9, stallTimeoutMs: 1e9, maxSkips: 100 }, clock);
+    const s = new FakeSink();
+    h.addViewer('slow', s);
+    const skips: number[] = [];
+    h.on('viewer-skipped', () => skips.push(clock.t));
+    publishGops(h, 1, 1);
+    await flush();
+    s.paused = true;
+    // 10 frames per second: the queue's oldest chunk passes 1 s after ~10 frames.
+    const start = clock.t;
+    for (let i = 0; i < 15; i++) {
+      clock.advance(100);
+      h.publish(frame(false));
+    }
+    expect(skips.length).toBe(1);
+    expect(skips[0]! - start).toBeGreaterThan(1000);
+    expect(skips[0]! - start).toBeLessThanOrEqual(1300);
+  });
+
+  it('overflowing on a keyframe resumes at that keyframe at once', async () => {
+    const h = hub({ maxQueueBytes: 3 * FRAME_BYTES, maxQueueMs: 1e9, stallTimeoutMs: 1e9 });
+    const s = new FakeSink();
+    const handle = h.addViewer('v', s);
+    h.publish(HEAD);
+    h.publish(frame(true));
+    await flush();
+    s.paused = true;
+    h.publish(frame(false)); // in flight, blocked
+    await flush();
+    h.publish(frame(false));
+    h.publish(frame(false));
+    h.publish(frame(false));
+    h.publish(HEAD);
+    h.publish(frame(true)); // over the bound here
+    expect(handle.stats().skips).toBe(1);
+    s.resume();
+    await flush();
+    expect(frames(s.bytes())).toEqual(['PAT', 'PMT', 'K', 'P', 'PAT', 'PMT', 'K']);
+  });
+
+  it('a viewer that skips too often is disconnected with a reason; the others stay', async () => {
+    const h = hub({ maxQueueBytes: 2 * FRAME_BYTES, maxSkips: 3, slowWindowMs: 60_000, maxQueueMs: 1e9, stallTimeoutMs: 1e9 });
+    const fast = new FakeSink();
+    const slow = new FakeSink();
+    h.addViewer('fast', fast);
+    const handle = h.addViewer('slow', slow);
+    const dropped: string[] = [];
+    h.on('viewer-dropped', (label, reason) => dropped.push(`${label}: ${reason}`));
+    publishGops(h, 1, 1);
+    await flush();
+    slow.paused = true;
+    for (let i = 0; i < 40; i++) {
+      if (i % 4 === 0) h.publish(HEAD);
+      h.publish(frame(i % 4 === 0));
+      await flush(); // the fast viewer drains between pipe reads
+    }
+    expect(dropped).toEqual(['slow: too slow: skipped ahead 3 times in 60 s']);
+    expect(slow.ended).toEqual({ reason: 'too slow: skipped ahead 3 times in 60 s', error: true });
+    expect(await handle.done).toMatch(/too slow/);
+    expect(h.viewerCount).toBe(1);
+    expect(h.totals().drops).toBe(1);
+    expect(fast.ended).toBeUndefined();
+  });
+
+  it('skips outside the slow window do not add up to a disconnect', async () => {
+    const clock = new FakeClock();
+    const h = hub({ maxQueueBytes: 2 * FRAME_BYTES, maxSkips: 3, slowWindowMs: 10_000, maxQueueMs: 1e9, stallTimeoutMs: 1e9 }, clock);
+    const s = new FakeSink();
+    h.addViewer('v', s);
+    publishGops(h, 1, 1);
+    await flush();
+    for (let round = 0; round < 5; round++) {
+      s.paused = true;
+      publishGops(h, 1, 4); // one overflow
+      s.resume();
+      await flush();
+      clock.advance(6000);
+    }
+    expect(h.totals().skips).toBeGreaterThanOrEqual(5);
+    expect(h.totals().drops).toBe(0);
+    expect(s.ended).toBeUndefined();
+  });
+
+  it('a viewer whose write does not complete for the stall timeout is disconnected', async () => {
+    const clock = new FakeClock();
+    const h = hub({ stallTimeoutMs: 5000, maxQueueBytes: 1e9, maxQueueMs: 1e9 }, clock);
+    const s = new FakeSink();
+    const handle = h.addViewer('v', s);
+    publishGops(h, 1, 1);
+    await flush();
+    s.paused = true;
+    h.publish(frame(false));
+    await flush();
+    clock.advance(4000);
+    h.publish(frame(false));
+    expect(s.ended).toBeUndefined();
+    clock.advance(2000);
+    h.publish(frame(false));
+    expect(s.ended).toEqual({ reason: 'not reading for 6 s', error: true });
+    // `done` resolves although the blocked write never completes.
+    expect(await handle.done).toBe('not reading for 6 s');
+  });
+});
+
+describe('BroadcastHub: leaving and ending', () => {
+  it('leave ends the sink gracefully and keeps the totals', async () => {
+    const h = hub();
+    const s = new FakeSink();
+    const left: string[] = [];
+    h.on('viewer-left', (label, reason, v) => left.push(`${label} ${reason} ${v.bytesSent}`));
+    const handle = h.addViewer('v', s);
+    publishGops(h, 1, 2);
+    await flush();
+    const sent = handle.stats().bytesSent;
+    expect(sent).toBe(HEAD.length + 2 * FRAME_BYTES);
+    handle.leave('viewer closed the stream');
+    handle.leave('twice');
+    expect(await handle.done).toBe('viewer closed the stream');
+    expect(s.ended).toEqual({ reason: 'viewer closed the stream', error: false });
+    expect(left).toEqual([`v viewer closed the stream ${sent}`]);
+    expect(h.viewerCount).toBe(0);
+    expect(h.totals().bytesSent).toBe(sent);
+    h.publish(frame(false));
+    await flush();
+    expect(s.bytes().length).toBe(sent);
+  });
+
+  it('a failing write removes only that viewer', async () => {
+    const h = hub();
+    const bad = new FakeSink();
+    const good = new FakeSink();
+    bad.failWith = new Error('stream reset');
+    const handle = h.addViewer('bad', bad);
+    h.addViewer('good', good);
+    publishGops(h, 1, 2);
+    expect(await handle.done).toBe('write failed: stream reset');
+    expect(bad.ended?.error).toBe(true);
+    expect(h.viewerCount).toBe(1);
+    expect(good.ended).toBeUndefined();
+  });
+
+  it('endAll ends every viewer and forgets the GOP; reset forgets the PIDs', async () => {
+    const h = hub();
+    const a = new FakeSink();
+    const handle = h.addViewer('a', a);
+    publishGops(h, 1, 2);
+    h.endAll('capture stopped', false);
+    expect(await handle.done).toBe('capture stopped');
+    expect(a.ended).toEqual({ reason: 'capture stopped', error: false });
+    expect(h.gopCacheBytes).toBe(0);
+
+    // A new capture with other PIDs: keyframes are found on the new video PID.
+    const b = new FakeSink();
+    h.addViewer('b', b);
+    const otherVideo = [{ type: 0x1b, pid: AUDIO_PID }];
+    h.publish(concatBytes([patPacket(), pmtPacket(otherVideo)]));
+    const before = h.keyframes;
+    h.publish(concatBytes(videoFrame({ key: true }).map((p) => retarget(p, AUDIO_PID))));
+    expect(h.keyframes).toBe(before + 1);
+  });
+});
+
+function retarget(packet: Uint8Array, pid: number): Uint8Array {
+  const p = packet.slice();
+  p[1] = (p[1]! & 0xe0) | (pid >> 8);
+  p[2] = pid & 0xff;
+  return p;
+}

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { BroadcastHub } from './broadcast-hub.js';
+import { CaptureSupervisor, type CaptureRun } from './capture-supervisor.js';
+import { base32Encode } from './share-ticket.js';
+import { StreamGate, tunnelRequest, type StreamGateOptions } from './stream-gate.js';
+import { FakePeerStream, flush, RecordingLogger } from './test-support/fakes.js';
+import { concatBytes, H264_STREAMS, patPacket, pmtPacket, videoFrame } from './test-support/ts-synth.js';
+
+const SECRET = Uint8Array.from({ length: 20 }, (_, i) => i + 1);
+const BEARER = `Bearer ${base32Encode(SECRET)}`;
+const req = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+
+function setup(options: Partial<StreamGateOptions> = {}, startRun?: () => Promise<CaptureRun>) {
+  const hub = new BroadcastHub();
+  const runs: Array<{ stopped: boolean }> = [];
+  const supervisor = new CaptureSupervisor(
+    startRun ??
+      (async () => {
+        const r = { stopped: false };
+        runs.push(r);
+        let exit!: (s: string) => void;
+        const exited = new Promise<string>((res) => (exit = res));
+        return {
+          exited,
+          stop: async () => {
+            r.stopped = true;
+            exit('');
+          },
+        };
+      }),
+    0,
+  );
+  const log = new RecordingLogger();
+  const gate = new StreamGate(
+    { secret: SECRET, maxViewers: 2, maxHeadBytes: 1024, headTimeoutMs: 200, hostName: 'my host', ...options },
+    hub,
+    supervisor,
+    log,
+  );
+  return { hub, supervisor, log, gate, runs };
+}
+
+function statusOf(s: FakePeerStream): number {
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(s.response())?.[1]);
+}
+
+describe('StreamGate refusals', () => {
+  it.each([
+    ['wrong secret', `GET /stream HTTP/1.1\r\nAuthorization: Bearer ${'a'.repeat(32)}\r\n\r\n`, 403, /forbidden/],
+    ['missing secret', 'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n', 403, /forbidden/],
+    ['secret of the wrong length', 'GET /stream HTTP/1.1\r\nAuthorization: Bearer abc\r\n\r\n', 403, /forbidden/],
+    ['wrong path', `GET /other HTTP/1.1\r\nAuthorization: ${BEARER}\r\n\r\n`, 404, /not found/],
+    ['not GET', `POST /stream HTTP/1.1\r\nAuthorization: ${BEARER}\r\n\r\n`, 405, /only GET/],
+    ['head too large', `GET /stream HTTP/1.1\r\nX-Pad: ${'x'.repeat(2000)}\r\n\r\n`, 431, /too large/],
+    ['malformed request line', 'GET\r\n\r\n', 400, /malformed/],
+    ['stream ends before the request', '', 400, /ended before/],
+  ])('%s → %i', async (_name, text, status, body) => {
+    const { gate, supervisor } = setup();
+    const stream = new FakePeerStream(text ? [req(text)] : []);
+    await gate.handle(stream);
+    expect(statusOf(stream)).toBe(status);
+    expect(stream.response()).toMatch(body);
+    expect(stream.response()).toMatch(/Connection: close/);
+    expect(stream.finished).toBe(true);
+    expect(supervisor.starts).toBe(0);
+  });
+
+  it('a request split into 1-byte pieces is still read', async () => {
+    const { gate } = setup();
+    const bytes = tunnelRequest(SECRET);
+    const stream = new FakePeerStream([...bytes].map((b) => Uint8Array.of(b)));
+    const handling = gate.handle(stream);
+    await flush();
+    expect(statusOf(stream)).toBe(200);
+    stream.closeRead();
+    await handling;
+  });
+
+  it('a viewer that does not finish its request in time gets 408', async () => {
+    const { gate } = setup({ headTimeoutMs: 50 });
+    const stream = new FakePeerStream([req('GET /stream HTTP/1.1\r\n'), 'hang']);
+    await gate.handle(stream);
+    expect(statusOf(stream)).toBe(408);
+  });
+
+  it('a wrong secret is logged without the secret', async () => {
+    const { gate, log } = setup();
+    await gate.handle(new FakePeerStream([req(`GET /stream HTTP/1.1\r\nAuthorization: Bearer ${'b'.repeat(32)}\r\n\r\n`)]));
+    expect(log.lines).toEqual(['warn: refused a stream from peer1: wrong or missing ticket secret']);
+  });
+
+  it('a host that declines gets 403 and no capture', async () => {
+    const { gate, supervisor } = setup({ approve: async () => false });
+    const stream = new FakePeerStream([tunnelRequest(SECRET)]);
+    await gate.handle(stream);
+    expect(statusOf(stream)).toBe(403);
+    expect(stream.response()).toMatch(/the host declined/);
+    expect(supervisor.starts).toBe(0);
+  });
+
+  it('a capture that cannot start is a 503 with the reason', async () => {
+    const { gate } = setup({}, async () => {
+      throw new Error('no display');
+    });
+    const stream = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
+    await gate.handle(stream);
+    expect(statusOf(stream)).toBe(503);
+    expect(stream.response()).toMatch(/capture failed: no display/);
+  });
+
+  it('never rejects, even when the viewer vanishes mid-response', async () => {
+    const { gate, log, supervisor, gate: g } = setup();
+    const stream = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
+    stream.failHeadWrite = true;
+    await expect(gate.handle(stream)).resolves.toBeUndefined();
+    expect(stream.aborted).toBe(true);
+    expect(log.lines.at(-1)).toMatch(/stream from peer1 failed: connection lost/);
+    expect(g.activeViewers).toBe(0);
+    expect(supervisor.holders).toBe(0);
+  });
+});
+
+describe('StreamGate serving', () => {
+  it('admits a viewer: 200 video/mp2t, then the hub stream; leaving releases capture', async () => {
+    const { gate, hub, supervisor } = setup();
+    const stream = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
+    const handling = gate.handle(stream);
+    await flush();
+    expect(statusOf(stream)).toBe(200);
+    expect(stream.response()).toMatch(/Content-Type: video\/mp2t/);
+    expect(stream.response()).toMatch(/X-Pixelpass-Host: my%20host/);
+    expect(supervisor.running).toBe(true);
+    expect(gate.activeViewers).toBe(1);
+    hub.publish(concatBytes([patPacket(), pmtPacket(H264_STREAMS), ...videoFrame({ key: true })]));
+    await flush();
+    expect(stream.chunks.length).toBeGreaterThan(0);
+    stream.closeRead();
+    await handling;
+    expect(gate.activeViewers).toBe(0);
+    expect(hub.viewerCount).toBe(0);
+    expect(supervisor.holders).toBe(0);
+  });
+
+  it('the viewer past --max-viewers gets 503 "host is full" and a log line; the others are unaffected', async () => {
+    const { gate, hub, log, runs } = setup({ maxViewers: 2 });
+    const a = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
+    const b = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
+    const servingA = gate.handle(a);
+    const servingB = gate.handle(b);
+    await flush();
+    const c = new FakePeerStream([tunnelRequest(SECRET), 'hang'], { id: 'x', shortId: 'peer3', path: () => ({ kind: 'relay', rttMs: 40 }) });
+    await gate.handle(c);
+    expect(statusOf(c)).toBe(503);
+    expect(c.response()).toMatch(/host is full \(2 viewers\)/);
+    expect(c.response()).toMatch(/Content-Type: text\/plain/);
+    expect(c.chunks).toHaveLength(0);
+    expect(log.lines).toContain('warn: viewer peer3 refused: host is full (2 viewers)');
+    expect(hub.viewerCount).toBe(2);
+    expect(runs).toHaveLength(1);
+    expect([statusOf(a), statusOf(b)]).toEqual([200, 200]);
+    expect(a.finished || a.aborted || b.finished || b.aborted).toBe(false);
+
+    // A freed place is taken by the next viewer.
+    a.closeRead();
+    await servingA;
+    const d = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
+    const servingD = gate.handle(d);
+    await flush();
+    expect(statusOf(d)).toBe(200);
+    b.closeRead();
+    d.closeRead();
+    await Promise.all([servingB, servingD]);
+  });
+
+  it('the hub knows the viewer peer path (for the host status)', async () => {
+    const { gate, hub } = setup();
+    const joined: string[] = [];
+    hub.on('viewer-joined', (label, v) => joined.push(`${label} ${v.path.kind} ${v.path.rttMs}`));
+    const s = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
+    const serving = gate.handle(s);
+    await flush();
+    expect(joined).toEqual(['peer1 direct 2']);
+    s.closeRead();
+    await serving;
+  });
+});
