@@ -7,6 +7,7 @@ import { ffprobeCount } from './helpers/media-probe.js';
 import { CLI, runCli, startCli, stopAllCli, TEST_ENV } from './helpers/pixelpass.js';
 import { requireTools } from './helpers/require-tools.js';
 import { killAllTerminals, processesOf, startTerminal, type TmuxTerminal } from './helpers/tmux.js';
+import { startPortalStack, stopAllPortalStacks } from './helpers/portal-stack.js';
 import { startXvfb, stopAllXvfb, type XvfbServer } from './helpers/xvfb.js';
 
 const REPO = new URL('..', import.meta.url).pathname;
@@ -18,11 +19,12 @@ function has(command: string): boolean {
 }
 
 function gstHas(element: string): boolean {
-  return spawnSync('gst-inspect-1.0', ['--exists', element]).status === 0;
+  // --atleast-version=0.0.0: plain --exists also demands the plugin be versioned like GStreamer (pipewiresrc is not).
+  return spawnSync('gst-inspect-1.0', ['--exists', '--atleast-version=0.0.0', element]).status === 0;
 }
 
 describe('the CLI as a person uses it: menu in a terminal, clipboard, doctor, installed package', () => {
-  requireTools('tmux', 'Xvfb', 'xclip', 'gst-launch-1.0', 'ffprobe', 'mpv');
+  requireTools('tmux', 'Xvfb', 'xclip', 'xprop', 'xwininfo', 'gst-launch-1.0', 'gst-inspect-1.0', 'ffprobe', 'mpv', 'npm');
   let xvfb: XvfbServer;
   let configHome: string;
   /** What a desktop terminal has: an X display, no Wayland, our private config dir. */
@@ -45,6 +47,7 @@ describe('the CLI as a person uses it: menu in a terminal, clipboard, doctor, in
     await stopAllCli();
   });
   afterAll(async () => {
+    await stopAllPortalStacks();
     await stopAllXvfb();
     rmSync(configHome, { recursive: true, force: true });
   });
@@ -212,6 +215,30 @@ describe('the CLI as a person uses it: menu in a terminal, clipboard, doctor, in
       expect(r.code).toBe(0);
     });
 
+    it('in a Wayland session checks PipeWire and the screen-cast portal, and fails naming the portal when it is absent', async () => {
+      for (const noPortal of [false, true]) {
+        const stack = await startPortalStack({ noPortal });
+        try {
+          const r = await runCli(['doctor'], { ...stack.env, WAYLAND_DISPLAY: 'wayland-pixelpass-test', DISPLAY: '' }, 60_000);
+          const lines = r.stdout.trimEnd().split('\n');
+          expectLine(lines, /^PipeWire/, true);
+          expectLine(lines, /^GStreamer element pipewiresrc/, gstHas('pipewiresrc'));
+          expect(lines.some((l) => l.includes('X server'))).toBe(false);
+          const portal = expectLine(lines, /^screen-cast portal/, !noPortal);
+          if (noPortal) {
+            expect(portal).toMatch(/— install xdg-desktop-portal and the backend for your desktop/);
+            expect(lines.at(-1)).toBe('hosting: NOT ready · viewing: ready');
+            expect(r.code).toBe(1);
+          } else {
+            expect(portal).toMatch(/\(ScreenCast v\d+\)/);
+            expect(r.code).toBe(0);
+          }
+        } finally {
+          await stack.stop();
+        }
+      }
+    });
+
     it('names the package for each ✗ and exits 1 when no player is installed', async () => {
       // A PATH with GStreamer and the sound tools but neither mpv nor VLC.
       const bin = mkdtempSync(join(tmpdir(), 'pixelpass-path-'));
@@ -236,7 +263,8 @@ describe('the CLI as a person uses it: menu in a terminal, clipboard, doctor, in
   it('the packed tarball installs globally into a fresh prefix and runs --help, --version and doctor', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pixelpass-pack-'));
     try {
-      execFileSync('pnpm', ['--filter', 'pixelpass', 'pack', '--pack-destination', dir], { cwd: REPO, stdio: 'pipe', timeout: 120_000 });
+      // prepack bundles dist/ into bundle/pixelpass.mjs (pnpm --filter pixelpass pack does the same).
+      execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: join(REPO, 'apps/cli'), stdio: 'pipe', timeout: 120_000 });
       const tarball = readdirSync(dir).find((f) => /^pixelpass-.*\.tgz$/.test(f));
       expect(tarball).toBeDefined();
       const manifest = JSON.parse(execFileSync('tar', ['-xzOf', join(dir, tarball!), 'package/package.json'], { encoding: 'utf8' })) as {

@@ -95,6 +95,8 @@ describe('multi-viewer: one capture fanned out to N viewers', () => {
     c.pause();
     const cFramesAtPause = c.frames;
     let rssMax = rssBefore;
+    const skippedBefore = h.stderr().match(/fell behind/g)?.length ?? 0;
+    expect(skippedBefore).toBe(0);
     await waitFor(
       'the host to report the paused viewer skipping ahead',
       async () => {
@@ -110,6 +112,7 @@ describe('multi-viewer: one capture fanned out to N viewers', () => {
     }
     const resumedAt = a.now();
     c.resume();
+    console.log(`paused for ${((resumedAt - pausedAt) / 1000).toFixed(1)} s; host: ${h.stderr().match(/fell behind.*/g)?.join('; ')}`);
 
     for (const d of [a, b]) {
       const normal = d.fps(before0, pausedAt);
@@ -125,9 +128,8 @@ describe('multi-viewer: one capture fanned out to N viewers', () => {
     expect(c.child.exitCode).toBeNull();
     expect(h.stderr()).not.toMatch(/disconnected/);
     // At most the frame cut at the skip is damaged; decoding then restarts clean at a keyframe.
-    const errors = c.stderr.split('\n').filter((l) => /error while decoding/.test(l));
-    console.log(`paused reader: ${errors.length} decode error lines after resuming:\n${c.stderr}`);
-    expect(errors.length).toBeLessThanOrEqual(3 * (h.stderr().match(/fell behind/g)?.length ?? 0));
+    // The hub cuts between frames and resumes at PAT/PMT + keyframe: no decode error at all.
+    expect(c.stderr).toBe('');
     expect(a.stderr + b.stderr).toBe('');
   });
 
@@ -142,7 +144,7 @@ describe('multi-viewer: one capture fanned out to N viewers', () => {
       await sleep(300);
     }
     joins.sort((x, y) => x - y);
-    console.log(`join times (ms, ffmpeg start-up included): ${joins.map((j) => Math.round(j)).join(', ')}`);
+    console.log(`join times (ms, mpv start-up included): ${joins.map((j) => Math.round(j)).join(', ')}`);
     // Loose: the benchmark measures the p50 properly.
     expect(joins[2]!).toBeLessThan(2000);
   });

@@ -47,6 +47,7 @@ export function start(cmd, args, { env = {}, stdio, onLine, onErrLine } = {}) {
       resolve({ code, signal });
     }),
   );
+  const outputDone = new Promise((resolve) => (child.stdout ? child.stdout.once('close', resolve) : resolve()));
   const name = `${cmd.split('/').pop()} ${args.slice(0, 2).join(' ')}`;
   return {
     child,
@@ -54,6 +55,8 @@ export function start(cmd, args, { env = {}, stdio, onLine, onErrLine } = {}) {
     lines,
     stderr: () => err,
     exited,
+    /** Resolves when stdout is closed (every line has been read). */
+    outputDone,
     /** The first stdout line matching `test`, or a rejection naming the process. */
     waitLine(test = () => true, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {

@@ -99,24 +99,23 @@ export class LiveDecoder {
 }
 
 /**
- * Milliseconds from starting ffmpeg on `url` to its first decoded video frame
- * (ffmpeg exits after it), process start-up included.
+ * Milliseconds from starting a player on `url` to its first decoded video
+ * frame: mpv, headless, exits after one frame (its start-up included). mpv, not
+ * the ffmpeg CLI: ffmpeg's own output pipeline holds the first frame back for
+ * over a second, which would measure ffmpeg rather than the stream.
  */
 export function timeToFirstFrame(url: string, timeoutMs = 20_000): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(
-      'ffmpeg',
-      ['-nostdin', '-hide_banner', '-loglevel', 'error', ...LOW_LATENCY_INPUT, '-i', url, '-map', '0:v:0', '-frames:v', '1', '-f', 'null', '-'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
+    const child = spawn('mpv', ['--no-config', '--vo=null', '--ao=null', '--frames=1', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolve(performance.now() - t0);
-      else reject(new Error(`ffmpeg could not decode a first frame of ${url} (exit ${code}): ${err}`));
+      if (code === 0 && /VO: \[null\]/.test(out)) resolve(performance.now() - t0);
+      else reject(new Error(`mpv could not decode a first frame of ${url} (exit ${code}): ${out}`));
     });
   });
 }

@@ -19,10 +19,18 @@ export interface RunningCli {
 const started = new Set<ChildProcess>();
 
 /** Starts `pixelpass <args>`; stdout's first line and all of stderr are captured. */
-export function startCli(args: string[], env: Record<string, string> = {}): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], {
+export interface StartOptions {
+  /** 'pipe' to answer prompts (`--approve`) through child.stdin. */
+  readonly stdin?: 'ignore' | 'pipe';
+  /** Runs the CLI through this command, e.g. ['ip', 'netns', 'exec', 'ns1']. */
+  readonly prefix?: readonly string[];
+}
+
+export function startCli(args: string[], env: Record<string, string> = {}, opts: StartOptions = {}): RunningCli {
+  const [cmd, ...pre] = [...(opts.prefix ?? []), process.execPath];
+  const child = spawn(cmd!, [...pre, CLI, ...args], {
     env: { ...process.env, ...TEST_ENV, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   started.add(child);
   let err = '';

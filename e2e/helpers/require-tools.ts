@@ -14,6 +14,8 @@ const PROVIDERS: Record<string, string> = {
   xsetroot: 'x11-xserver-utils',
   xdpyinfo: 'x11-utils',
   xwininfo: 'x11-utils',
+  xprop: 'x11-utils',
+  npm: 'npm',
   xterm: 'xterm',
   pactl: 'pulseaudio-utils',
   pipewire: 'pipewire-bin',

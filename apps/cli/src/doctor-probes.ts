@@ -71,15 +71,17 @@ async function xServer(display: string): Promise<CheckResult> {
 }
 
 async function pipewire(env: NodeJS.ProcessEnv): Promise<CheckResult> {
-  const dir = env.XDG_RUNTIME_DIR ?? `/run/user/${process.getuid?.() ?? 0}`;
-  const up = await socketAnswers({ path: `${dir}/${env.PIPEWIRE_REMOTE ?? 'pipewire-0'}` });
+  // Where libpipewire looks: PIPEWIRE_RUNTIME_DIR, then XDG_RUNTIME_DIR; empty values count as unset.
+  const dir = env.PIPEWIRE_RUNTIME_DIR || env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`;
+  const remote = env.PIPEWIRE_REMOTE || 'pipewire-0';
+  const up = await socketAnswers({ path: remote.startsWith('/') ? remote : `${dir}/${remote}` });
   return { label: 'PipeWire', status: up ? 'ok' : 'fail', need: 'host', install: 'pipewire (and start it: systemctl --user start pipewire)' };
 }
 
 async function portal(): Promise<CheckResult> {
   const r = await execa(
     'dbus-send',
-    ['--session', '--print-reply', '--dest=org.freedesktop.portal.Desktop', '/org/freedesktop/portal/desktop', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.portal.ScreenCast', 'string:version'],
+    ['--session', '--print-reply', '--reply-timeout=5000', '--dest=org.freedesktop.portal.Desktop', '/org/freedesktop/portal/desktop', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.portal.ScreenCast', 'string:version'],
     { reject: false, timeout: 10_000 },
   );
   if ((r as { code?: string }).code === 'ENOENT') return { label: 'screen-cast portal', status: 'fail', need: 'host', detail: 'dbus-send missing, cannot ask', install: 'dbus-bin' };

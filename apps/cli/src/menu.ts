@@ -5,7 +5,7 @@ import { describeApp, PulseAppList } from '@pixelpass/audio-pulse';
 import { parseMonitors } from '@pixelpass/capture-x11';
 import { readConfig, updateConfig } from './cli-config.js';
 import { audioChoices, playerChoices, sourceChoices, type AppInfo, type MonitorInfo, type SourceAnswer } from './menu-choices.js';
-import { checkVlcPlugins, describeMissingPlugins, installedPlayers } from './player-check.js';
+import { installedPlayers } from './player-check.js';
 import { sessionKind } from './session.js';
 
 async function x11Monitors(env: NodeJS.ProcessEnv): Promise<MonitorInfo[]> {
@@ -58,11 +58,8 @@ async function viewQuestions(env: NodeJS.ProcessEnv): Promise<string[]> {
     choices: playerChoices(installed, config.lastPlayer),
     default: config.lastPlayer,
   });
+  // A config that cannot be written only means the menu forgets; VLC's plugins are checked by `view` itself.
   await updateConfig({ lastPlayer: player }, env).catch(() => undefined);
-  if (player === 'vlc') {
-    const missing = await checkVlcPlugins(env);
-    if (missing.length) process.stderr.write(`pixelpass: warning: ${describeMissingPlugins(missing)}\n`);
-  }
   return ['view', ticket.trim(), '--player', player];
 }
 

@@ -164,7 +164,9 @@ export interface PipeWireFragmentInput {
  * match and the link never activates. do-timestamp stamps buffers on arrival
  * (compositor timestamps use another clock); keepalive-time resends the last
  * frame when the compositor only sends damage, so videorate downstream keeps
- * the rate and the encoder gets frames on a still screen.
+ * the rate and the encoder gets frames on a still screen. always-copy hands the
+ * compositor's buffers straight back: compositors share only a few, and a
+ * queue downstream holding them would throttle the screen cast.
  */
 export function pipewireFragment(input: PipeWireFragmentInput): string {
   const keepaliveMs = Math.max(10, Math.round(1000 / Math.max(1, input.fps)));

@@ -296,6 +296,82 @@ describe('BroadcastHub: slow viewers', () => {
   });
 });
 
+describe('BroadcastHub: cutting between frames', () => {
+  /** Frame packets split in two publishes, as pipe reads cut them. */
+  const halves = (key: boolean): [Uint8Array, Uint8Array] => {
+    const f = frame(key);
+    return [f.subarray(0, 3 * TS_PACKET_SIZE), f.subarray(3 * TS_PACKET_SIZE)];
+  };
+
+  it('each video frame starts its own chunk', async () => {
+    const h = hub();
+    const s = new FakeSink();
+    h.addViewer('v', s);
+    h.publish(concatBytes([HEAD, frame(true), frame(false), frame(false)]));
+    await flush();
+    // PAT/PMT header (injected), then K, P, P: one chunk each.
+    expect(s.chunks.map((c) => [c.keyframe, c.startsFrame, describePackets(c.bytes)[0]])).toEqual([
+      [false, true, 'PAT'],
+      [true, true, 'K'],
+      [false, true, 'P'],
+      [false, true, 'P'],
+    ]);
+  });
+
+  it('a skip finishes the frame in flight before jumping to the keyframe (no half frame)', async () => {
+    const h = hub({ maxQueueBytes: 3 * FRAME_BYTES, maxQueueMs: 1e9, stallTimeoutMs: 1e9 });
+    const s = new FakeSink();
+    h.addViewer('v', s);
+    h.publish(HEAD);
+    h.publish(frame(true));
+    await flush();
+    s.paused = true;
+    const [first, rest] = halves(false);
+    h.publish(first); // in flight, blocked
+    await flush();
+    h.publish(rest); // continues the frame in flight: kept
+    for (let i = 0; i < 4; i++) h.publish(frame(false)); // dropped at the skip
+    expect(h.totals().skips).toBe(1);
+    h.publish(frame(false)); // waiting for a keyframe: skipped
+    h.publish(HEAD);
+    h.publish(frame(true));
+    s.resume();
+    await flush();
+    const packets = describePackets(s.bytes());
+    // K frame, then the whole P frame that was on the wire, then PAT/PMT + K.
+    const cut = ['P', 'v', 'v', 'v', 'v', 'A'];
+    expect(packets.join(' ')).toBe(['PAT', 'PMT', 'K', 'v', 'v', 'v', 'v', 'A', ...cut, 'PAT', 'PMT', 'K', 'v', 'v', 'v', 'v', 'A'].join(' '));
+  });
+
+  it('when the queue ends inside the frame in flight, its later chunks still go out', async () => {
+    const clock = new FakeClock();
+    const h = hub({ maxQueueMs: 1000, maxQueueBytes: 1e9, stallTimeoutMs: 1e9 }, clock);
+    const s = new FakeSink();
+    const handle = h.addViewer('v', s);
+    h.publish(HEAD);
+    h.publish(frame(true));
+    await flush();
+    s.paused = true;
+    const f = frame(false);
+    const piece = (i: number): Uint8Array => f.subarray(i * TS_PACKET_SIZE, (i + 1) * TS_PACKET_SIZE);
+    h.publish(piece(0)); // in flight, blocked
+    await flush();
+    h.publish(piece(1));
+    clock.advance(1500);
+    h.publish(piece(2)); // the queue is too old: skip, but both pieces continue the frame
+    expect(handle.stats().skips).toBe(1);
+    for (let i = 3; i < 6; i++) h.publish(piece(i)); // still the same frame: goes out
+    h.publish(frame(false)); // a new frame, not a keyframe: skipped
+    h.publish(HEAD);
+    h.publish(frame(true));
+    s.resume();
+    await flush();
+    expect(describePackets(s.bytes()).join(' ')).toBe(
+      ['PAT', 'PMT', 'K', 'v', 'v', 'v', 'v', 'A', 'P', 'v', 'v', 'v', 'v', 'A', 'PAT', 'PMT', 'K', 'v', 'v', 'v', 'v', 'A'].join(' '),
+    );
+  });
+});
+
 describe('BroadcastHub: leaving and ending', () => {
   it('leave ends the sink gracefully and keeps the totals', async () => {
     const h = hub();

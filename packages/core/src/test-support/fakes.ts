@@ -1,5 +1,6 @@
 import type { MediaChunk } from '../media-chunk.js';
 import type { ViewerSink } from '../broadcast-hub.js';
+import type { PeerInfo } from '../ports/transport.js';
 
 /**
  * A viewer's sink for hub tests. Writes complete at once unless `paused`; then
@@ -67,7 +68,7 @@ export class FakePeerStream {
 
   constructor(
     private readonly input: Array<Uint8Array | 'hang'>,
-    readonly peer = { id: 'peer-full-id', shortId: 'peer1', path: () => ({ kind: 'direct' as const, rttMs: 2 }) },
+    readonly peer: PeerInfo = { id: 'peer-full-id', shortId: 'peer1', path: () => ({ kind: 'direct', rttMs: 2 }) },
   ) {}
 
   async read(_maxBytes: number): Promise<Uint8Array | null> {

@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startCli, stopAllCli } from './helpers/pixelpass.js';
+import { requireTools } from './helpers/require-tools.js';
+
+// A host with two viewers for PIXELPASS_SOAK_SECONDS (60 in CI; scripts/soak.sh
+// runs 600): the host's memory stays flat, both viewers decode the whole time,
+// and the host's byte accounting balances for every viewer.
+
+const SECONDS = Number(process.env.PIXELPASS_SOAK_SECONDS ?? 60);
+const FPS = 15;
+/** Past the warm-up (first capture, GOP cache, iroh buffers), memory should not grow more than this. */
+const RSS_GROWTH_LIMIT_KB = Number(process.env.PIXELPASS_SOAK_RSS_LIMIT_KB ?? 40_000);
+
+async function rssKb(pid: number): Promise<number> {
+  return Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]);
+}
+
+interface Decoder {
+  readonly child: ChildProcess;
+  /** Wall-clock time of each progress report, with the frames decoded so far. */
+  readonly progress: Array<{ at: number; frame: number }>;
+  errors(): string[];
+  readonly exited: Promise<number | null>;
+}
+
+/** ffmpeg decoding the URL to null, reporting progress every second. */
+function decode(url: string, seconds: number): Decoder {
+  const child = spawn(
+    'ffmpeg',
+    ['-hide_banner', '-nostdin', '-v', 'error', '-stats_period', '1', '-progress', 'pipe:1', '-i', url, '-t', String(seconds), '-f', 'null', '-'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const progress: Array<{ at: number; frame: number }> = [];
+  let err = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => {
+    for (const m of d.matchAll(/^frame=(\d+)/gm)) progress.push({ at: Date.now(), frame: Number(m[1]) });
+  });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, progress, errors: () => err.split('\n').filter((l) => l.trim() !== ''), exited };
+}
+
+/** The longest wall-clock stretch in which a decoder made no progress. */
+function longestStall(p: Decoder['progress']): number {
+  let worst = 0;
+  let lastChange = p[0]?.at ?? 0;
+  let lastFrame = -1;
+  for (const { at, frame } of p) {
+    if (frame !== lastFrame) {
+      worst = Math.max(worst, at - lastChange);
+      lastChange = at;
+      lastFrame = frame;
+    }
+  }
+  return Math.max(worst, (p.at(-1)?.at ?? 0) - lastChange);
+}
+
+describe(`soak: two viewers for ${SECONDS} s`, () => {
+  requireTools('gst-launch-1.0', 'ffmpeg');
+  const decoders: Decoder[] = [];
+  afterAll(async () => {
+    for (const d of decoders) d.child.kill('SIGKILL');
+    await stopAllCli();
+  });
+
+  it('host memory stays flat, both viewers decode throughout, every byte is accounted for', async () => {
+    const host = startCli(['host', '--source', 'test', '--test-size', '640x360', '--fps', String(FPS), '--bitrate', '1500', '--max-viewers', '2']);
+    const ticket = await host.firstLine;
+    const viewers = [startCli(['view', ticket, '--player', 'none']), startCli(['view', ticket, '--player', 'none'])];
+    const urls = await Promise.all(viewers.map((v) => v.firstLine));
+    decoders.push(...urls.map((u) => decode(u, SECONDS)));
+
+    // Warm-up, then memory samples every few seconds.
+    await new Promise((r) => setTimeout(r, Math.min(10, SECONDS / 4) * 1000));
+    const pid = host.child.pid!;
+    const samples: number[] = [await rssKb(pid)];
+    const sampler = setInterval(() => void rssKb(pid).then((kb) => samples.push(kb)), 5000);
+    const codes = await Promise.all(decoders.map((d) => d.exited));
+    clearInterval(sampler);
+    samples.push(await rssKb(pid));
+
+    for (const [i, d] of decoders.entries()) {
+      const label = `viewer ${i + 1}: ${d.errors().slice(0, 5).join(' | ')}\nhost: ${host.stderr()}\nviewer: ${viewers[i]!.stderr()}`;
+      expect(codes[i], label).toBe(0);
+      const frames = d.progress.at(-1)?.frame ?? 0;
+      expect(frames, label).toBeGreaterThanOrEqual(Math.floor(SECONDS * FPS * 0.9));
+      expect(longestStall(d.progress), label).toBeLessThan(3000);
+      expect(d.errors().length, label).toBeLessThanOrEqual(2);
+    }
+
+    // Viewers leave first so their accounting is final, then the host prints its summary.
+    for (const v of viewers) expect((await v.stop('SIGINT')).code).toBe(0);
+    const { code } = await host.stop('SIGINT');
+    expect(code).toBe(0);
+    const summary = host.stderr().split('\n').filter((l) => l.includes('summary '));
+    const total = summary.find((l) => /summary published=/.test(l));
+    const perViewer = summary.filter((l) => /summary viewer=/.test(l));
+    expect(total, host.stderr()).toBeDefined();
+    expect(perViewer).toHaveLength(2);
+    const num = (line: string, key: string): number => Number(new RegExp(`${key}=(\\d+)`).exec(line)?.[1]);
+    for (const line of perViewer) {
+      expect(line).toMatch(/balanced=yes/);
+      const sent = num(line, 'sent');
+      expect(sent).toBe(
+        num(line, 'published') + num(line, 'replayed') + num(line, 'injected') - num(line, 'skipped') - num(line, 'discarded'),
+      );
+      // Each viewer got nearly everything produced (they joined right after the start).
+      expect(sent).toBeGreaterThan(num(total!, 'published') * 0.9);
+    }
+    const [start, end] = [samples[0]!, samples.at(-1)!];
+    const peak = Math.max(...samples);
+    process.stdout.write(
+      `soak ${SECONDS} s: host RSS start ${start} kB, end ${end} kB, peak ${peak} kB; ${total}\n${perViewer.join('\n')}\n`,
+    );
+    expect(end - start, `RSS samples (kB): ${samples.join(' ')}`).toBeLessThan(RSS_GROWTH_LIMIT_KB);
+  }, (SECONDS + 90) * 1000);
+});
