@@ -22,7 +22,7 @@ const rate = (a, b, key) => (b[key] - a[key]) / ((b.t - a.t) / 1000);
 export async function run({ quick, log }) {
   const levels = [1, 2, 4, 8];
   const rounds = quick ? 1 : 3;
-  const windows = quick ? 3 : 4;
+  const windows = quick ? 2 : 4;
   const seconds = quick ? 2 : 4;
   const failures = [];
   const perLevel = new Map([0, ...levels].map((n) => [n, { cpu: [], rss: [], keptUp: [] }]));

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { childPids, mpvDecode } from './helpers/media-probe.js';
 import { childrenNamed, LiveDecoder, rssKb, sleep, timeToFirstFrame, waitFor } from './helpers/live-decoder.js';
@@ -25,7 +26,7 @@ async function viewers(ticket: string, n: number): Promise<string[]> {
 const joinedLines = (stderr: string): string[] => stderr.split('\n').filter((l) => / joined \(/.test(l));
 
 describe('multi-viewer: one capture fanned out to N viewers', () => {
-  requireTools('gst-launch-1.0', 'ffmpeg', 'ffprobe', 'mpv');
+  requireTools('gst-launch-1.0', 'ffmpeg', 'mpv', 'curl');
   afterEach(async () => {
     await LiveDecoder.stopAll();
     await stopAllCli();
@@ -62,9 +63,7 @@ describe('multi-viewer: one capture fanned out to N viewers', () => {
     expect(await refused.text()).toMatch(/host is full \(2 viewers\)/);
     await waitFor('the refusal on the host', () => /refused: host is full \(2 viewers\)/.test(h.stderr()));
     // curl, as a player would see it.
-    const curl = await import('node:child_process').then(
-      ({ execFileSync }) => execFileSync('curl', ['-sS', '-i', '--max-time', '10', u3!], { encoding: 'utf8' }) as string,
-    );
+    const curl = execFileSync('curl', ['-sS', '-i', '--max-time', '10', u3!], { encoding: 'utf8' });
     expect(curl).toMatch(/^HTTP\/1\.1 503 Service Unavailable/);
     expect(curl).toMatch(/host is full/);
 
@@ -147,6 +146,24 @@ describe('multi-viewer: one capture fanned out to N viewers', () => {
     console.log(`join times (ms, mpv start-up included): ${joins.map((j) => Math.round(j)).join(', ')}`);
     // Loose: the benchmark measures the p50 properly.
     expect(joins[2]!).toBeLessThan(2000);
+  });
+
+  it('a capture that dies ends the viewers\' streams, is reported, and the next viewer retries', async () => {
+    const { host: h, ticket } = await host(['--max-viewers', '2', '--linger', '30']);
+    const pid = h.child.pid!;
+    const [u1] = await viewers(ticket, 1);
+    const a = new LiveDecoder(u1!);
+    await a.waitFrames(30);
+    const [gst] = await childrenNamed(pid, 'gst-launch-1.0', childPids);
+    expect(gst).toBeDefined();
+    process.kill(gst!, 'SIGKILL');
+    // The stream ends for the viewer (its player sees the end), and the host says why.
+    await waitFor('the decoder to see the stream end', () => a.child.exitCode !== null, 15_000);
+    await waitFor('the host to report the dead capture', () => /capture ended: /.test(h.stderr()), 5000);
+    const b = new LiveDecoder(u1!);
+    await b.waitFrames(30);
+    expect(h.stderr().match(/capture started/g)).toHaveLength(2);
+    expect(h.child.exitCode).toBeNull();
   });
 
   it('capture starts on the first viewer, stops after --linger when all left, and starts again', async () => {

@@ -12,9 +12,11 @@ const SHOWINFO = /\[Parsed_showinfo_\d+ @ [^\]]+\] n:\s*(\d+) pts:\s*(-?\d+)\s+p
  */
 export function decode(url, { frames = 0, onFrame, lavfi = false } = {}) {
   // 0.1 s of probing, as in mpv's low-latency profile that pixelpass launches; ffmpeg's
-  // default (5 s of stream) would dominate every join.
+  // default (5 s of stream) would dominate every join. No `-fflags nobuffer`: on a
+  // live (unseekable) input it throws away the packets read while probing, the
+  // instant-join keyframe among them, and the decoder then waits for the next one.
   const input = lavfi ? ['-f', 'lavfi', '-i', url] : ['-analyzeduration', '100000', '-i', url];
-  const args = ['-hide_banner', '-nostats', '-loglevel', 'info', '-threads', '1', '-flags', 'low_delay', '-fflags', 'nobuffer', '-copyts', ...input, '-an', '-vf', 'showinfo'];
+  const args = ['-hide_banner', '-nostats', '-loglevel', 'info', '-threads', '1', '-flags', 'low_delay', '-copyts', ...input, '-an', '-vf', 'showinfo'];
   if (frames > 0) args.push('-frames:v', String(frames));
   args.push('-f', 'null', '-');
   const t0 = wallMs();

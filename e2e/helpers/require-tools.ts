@@ -29,6 +29,7 @@ const PROVIDERS: Record<string, string> = {
   tc: 'iproute2',
   tmux: 'tmux',
   xclip: 'xclip',
+  curl: 'curl',
 };
 
 /**
