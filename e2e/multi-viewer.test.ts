@@ -43,6 +43,8 @@ describe('multi-viewer: one capture fanned out to N viewers', () => {
     expect(m.output).toMatch(/VO: \[null\] 640x360/);
     expect(m.code).toBe(0);
     expect(joinedLines(h.stderr())).toHaveLength(3);
+    // All three were connected at the same time.
+    expect(h.stderr()).toMatch(/joined .*; 3\/3 watching/);
     // One capture for everybody.
     expect(h.stderr().match(/capture started/g)).toHaveLength(1);
     expect(await childrenNamed(h.child.pid!, 'gst-launch-1.0', childPids)).toHaveLength(1);

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { longestStall, startDecoder, type Decoder } from './helpers/decoder.js';
 import { startCli, stopAllCli } from './helpers/pixelpass.js';
 import { requireTools } from './helpers/require-tools.js';
 
@@ -17,48 +17,6 @@ async function rssKb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]);
 }
 
-interface Decoder {
-  readonly child: ChildProcess;
-  /** Wall-clock time of each progress report, with the frames decoded so far. */
-  readonly progress: Array<{ at: number; frame: number }>;
-  errors(): string[];
-  readonly exited: Promise<number | null>;
-}
-
-/** ffmpeg decoding the URL to null, reporting progress every second. */
-function decode(url: string, seconds: number): Decoder {
-  const child = spawn(
-    'ffmpeg',
-    ['-hide_banner', '-nostdin', '-v', 'error', '-stats_period', '1', '-progress', 'pipe:1', '-i', url, '-t', String(seconds), '-f', 'null', '-'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const progress: Array<{ at: number; frame: number }> = [];
-  let err = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (d: string) => {
-    for (const m of d.matchAll(/^frame=(\d+)/gm)) progress.push({ at: Date.now(), frame: Number(m[1]) });
-  });
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, progress, errors: () => err.split('\n').filter((l) => l.trim() !== ''), exited };
-}
-
-/** The longest wall-clock stretch in which a decoder made no progress. */
-function longestStall(p: Decoder['progress']): number {
-  let worst = 0;
-  let lastChange = p[0]?.at ?? 0;
-  let lastFrame = -1;
-  for (const { at, frame } of p) {
-    if (frame !== lastFrame) {
-      worst = Math.max(worst, at - lastChange);
-      lastChange = at;
-      lastFrame = frame;
-    }
-  }
-  return Math.max(worst, (p.at(-1)?.at ?? 0) - lastChange);
-}
-
 describe(`soak: two viewers for ${SECONDS} s`, () => {
   requireTools('gst-launch-1.0', 'ffmpeg');
   const decoders: Decoder[] = [];
@@ -72,7 +30,7 @@ describe(`soak: two viewers for ${SECONDS} s`, () => {
     const ticket = await host.firstLine;
     const viewers = [startCli(['view', ticket, '--player', 'none']), startCli(['view', ticket, '--player', 'none'])];
     const urls = await Promise.all(viewers.map((v) => v.firstLine));
-    decoders.push(...urls.map((u) => decode(u, SECONDS)));
+    decoders.push(...urls.map((u) => startDecoder(u, SECONDS)));
 
     // Warm-up, then memory samples every few seconds.
     await new Promise((r) => setTimeout(r, Math.min(10, SECONDS / 4) * 1000));

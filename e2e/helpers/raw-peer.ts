@@ -102,3 +102,16 @@ export function tsPackets(bytes: Buffer): number {
   }
   return best >= 2 ? best : 0;
 }
+
+/** The direct addresses (ip:port) a ticket tells viewers to dial. */
+export function ticketAddresses(ticket: string): string[] {
+  return iroh.EndpointTicket.fromString(splitTicket(ticket).address).endpointAddr().directAddresses();
+}
+
+/** The same ticket (same host id and secret) pointing at other addresses, e.g. a proxy in front of the host. */
+export function ticketVia(ticket: string, addresses: string[]): string {
+  const { secretText, address } = splitTicket(ticket);
+  const id = iroh.EndpointTicket.fromString(address).endpointAddr().id();
+  const addr = new iroh.EndpointAddr(id, null, addresses);
+  return `pixelpass1${secretText}${iroh.EndpointTicket.fromAddr(addr).toString()}`;
+}

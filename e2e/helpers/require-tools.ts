@@ -27,6 +27,7 @@ const PROVIDERS: Record<string, string> = {
   'pw-cli': 'pipewire-bin',
   ip: 'iproute2',
   tc: 'iproute2',
+  setsid: 'util-linux',
   tmux: 'tmux',
   xclip: 'xclip',
   curl: 'curl',

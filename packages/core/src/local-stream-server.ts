@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { parseRequestHead, responseHead } from './http-head.js';
 import type { Logger } from './logger.js';
@@ -72,7 +72,7 @@ export class LocalStreamServer {
       clearTimeout(timer);
       if (parsed.state === 'invalid') return this.#reply(socket, parsed.status, parsed.reason);
       const { method, path } = parsed.head;
-      if (path !== this.path) return this.#reply(socket, 404, 'not found');
+      if (!samePath(path, this.path)) return this.#reply(socket, 404, 'not found');
       if (method !== 'GET' && method !== 'HEAD') return this.#reply(socket, 405, 'only GET');
       if (method === 'HEAD') {
         socket.end(responseHead(200, { 'Content-Type': 'video/mp2t' }));
@@ -133,4 +133,11 @@ export class LocalStreamServer {
       upstream.abort();
     }
   }
+}
+
+/** The path is the local secret: compare without leaking how much of it matched. */
+function samePath(given: string, expected: string): boolean {
+  const a = Buffer.from(given, 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -89,6 +89,19 @@ describe('TsStreamInspector', () => {
     expect(inspectAll(packets)).toEqual(expected);
   });
 
+  it.each([
+    ['keyframe start', videoFrame({ key: true })[0]!, 'keyframe'],
+    ['P-frame start', videoFrame({ key: false })[0]!, 'frame'],
+    ['video continuation', videoFrame({ key: false, extraPackets: 1 })[1]!, 'other'],
+    ['audio', audioPacket(), 'other'],
+    ['PAT', patPacket(), 'other'],
+  ])('classify: %s → %s', (_name, packet, kind) => {
+    const ins = new TsStreamInspector();
+    ins.inspect(patPacket());
+    ins.inspect(pmtPacket(H264_STREAMS));
+    expect(ins.classify(packet)).toBe(kind);
+  });
+
   it('H.265 keyframes rely on RAI; the H.264 NAL scan is not applied', () => {
     const hevc = [{ type: 0x24, pid: VIDEO_PID }];
     expect(inspectAll([patPacket(), pmtPacket(hevc), ...videoFrame({ key: true, rai: false })])).toEqual([false, false, false]);
