@@ -44,6 +44,43 @@ export const noProbeCache: ProbeCache = {
   put: async () => {},
 };
 
+/** What an adapter's own probe found; `transient` answers (timeouts) are not kept. */
+export interface FreshProbe<V> {
+  readonly result: ProbeResult;
+  readonly variant?: V | undefined;
+  readonly transient?: boolean | undefined;
+}
+
+/** How an adapter names its variants in the cache. */
+export interface VariantCodec<V> {
+  toId(variant: V): string;
+  fromId(id: string): V | undefined;
+}
+
+/**
+ * Serves a probe from the per-boot cache, or runs it and keeps the answer. A
+ * cached "usable" whose variant no longer parses (the adapter changed) is probed again.
+ */
+export async function probeThroughCache<V>(
+  cache: ProbeCache,
+  encoderId: string,
+  run: () => Promise<FreshProbe<V>>,
+  codec?: VariantCodec<V>,
+): Promise<{ result: ProbeResult; variant?: V | undefined }> {
+  const cached = await cache.get(encoderId);
+  if (cached) {
+    if (!codec) return { result: cached.result };
+    const variant = cached.variant ? codec.fromId(cached.variant) : undefined;
+    if (!cached.result.usable || variant) return { result: cached.result, variant };
+  }
+  const fresh = await run();
+  // A timeout says nothing about this boot's hardware (e.g. a cold GStreamer registry): do not keep it.
+  if (!fresh.transient) {
+    await cache.put(encoderId, { result: fresh.result, variant: fresh.variant && codec?.toId(fresh.variant) });
+  }
+  return { result: fresh.result, variant: fresh.variant };
+}
+
 export interface ProbeCacheDocument {
   readonly version: 1;
   readonly key: string;

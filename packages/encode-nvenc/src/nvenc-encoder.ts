@@ -4,6 +4,7 @@ import {
   PipelineFailed,
   gstFailureSummary,
   noProbeCache,
+  probeThroughCache,
   testEncodeArgs,
   type EncodeSettings,
   type Encoder,
@@ -39,18 +40,11 @@ export class NvencEncoder implements Encoder {
   }
 
   async probe(): Promise<ProbeResult> {
-    const cached = await this.cache.get(this.id);
-    if (cached) {
-      const variant = cached.variant ? parseNvencVariantId(cached.variant) : undefined;
-      if (!cached.result.usable || variant) {
-        this.variant = variant;
-        return cached.result;
-      }
-    }
-    const { result, variant, transient } = await this.probeNow();
+    const { result, variant } = await probeThroughCache(this.cache, this.id, () => this.probeNow(), {
+      toId: nvencVariantId,
+      fromId: parseNvencVariantId,
+    });
     this.variant = variant;
-    // A timeout says nothing about this boot's hardware (e.g. a cold GStreamer registry): do not keep it.
-    if (!transient) await this.cache.put(this.id, { result, variant: variant && nvencVariantId(variant) });
     return result;
   }
 

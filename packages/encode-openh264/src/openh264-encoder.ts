@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import {
   gstFailureSummary,
   noProbeCache,
+  probeThroughCache,
   testEncodeArgs,
   type EncodeSettings,
   type Encoder,
@@ -26,12 +27,7 @@ export class OpenH264Encoder implements Encoder {
   }
 
   async probe(): Promise<ProbeResult> {
-    const cached = await this.cache.get(this.id);
-    if (cached) return cached.result;
-    const { result, transient } = await this.probeNow();
-    // A timeout says nothing about this boot's hardware (e.g. a cold GStreamer registry): do not keep it.
-    if (!transient) await this.cache.put(this.id, { result });
-    return result;
+    return (await probeThroughCache(this.cache, this.id, () => this.probeNow())).result;
   }
 
   fragment(s: EncodeSettings): string {

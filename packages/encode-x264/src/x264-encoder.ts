@@ -1,5 +1,5 @@
 import type { EncodeSettings, Encoder, ProbeCache, ProbeResult } from '@pixelpass/core';
-import { gstFailureSummary, noProbeCache, testEncodeArgs } from '@pixelpass/core';
+import { gstFailureSummary, noProbeCache, probeThroughCache, testEncodeArgs } from '@pixelpass/core';
 import { execa } from 'execa';
 
 export interface X264EncoderOptions {
@@ -20,12 +20,7 @@ export class X264Encoder implements Encoder {
   }
 
   async probe(): Promise<ProbeResult> {
-    const cached = await this.cache.get(this.id);
-    if (cached) return cached.result;
-    const { result, transient } = await this.probeNow();
-    // A timeout says nothing about this boot's hardware (e.g. a cold GStreamer registry): do not keep it.
-    if (!transient) await this.cache.put(this.id, { result });
-    return result;
+    return (await probeThroughCache(this.cache, this.id, () => this.probeNow())).result;
   }
 
   fragment(s: EncodeSettings): string {
