@@ -21,9 +21,9 @@ const rate = (a, b, key) => (b[key] - a[key]) / ((b.t - a.t) / 1000);
 
 export async function run({ quick, log }) {
   const levels = [1, 2, 4, 8];
-  const rounds = quick ? 1 : 3;
-  const windows = quick ? 2 : 4;
-  const seconds = quick ? 2 : 4;
+  const rounds = quick ? 1 : 2;
+  const windows = quick ? 2 : 3;
+  const seconds = quick ? 2 : 3;
   const failures = [];
   const perLevel = new Map([0, ...levels].map((n) => [n, { cpu: [], rss: [], keptUp: [] }]));
   for (let round = 0; round < rounds; round++) {

@@ -67,8 +67,8 @@ function collect(runs) {
 }
 
 export async function run({ quick, log }) {
-  const rounds = quick ? 2 : 5;
-  const seconds = quick ? 3 : 8;
+  const rounds = quick ? 2 : 4;
+  const seconds = quick ? 3 : 5;
   const chunkSizes = quick ? [188 * 348] : [188 * 87, 188 * 348];
   const failures = [];
   const sizes = [];

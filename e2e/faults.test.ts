@@ -144,6 +144,31 @@ describe('faults between network namespaces: the stream survives, nothing is lef
     expect(await probeFrames(lab.prefix(lab.viewer), urlA, 2)).toBeGreaterThan(0);
   });
 
+  it("the viewer's link stays down past QUIC's idle timeout: the connection dies, the viewer redials by itself for the next player", async () => {
+    await until('the viewer to be connected', () => probeFrames(lab.prefix(lab.viewer), urlA, 1).then((n) => n > 0), 20_000);
+    const logStart = viewerA.stderr().length;
+    const log = (): string => viewerA.stderr().slice(logStart);
+    lab.setViewerLink(false);
+    const downAt = Date.now();
+    try {
+      // iroh gives up on a silent path after about 30 s.
+      const closedAfter = await until('the viewer to notice the connection is gone', () => /connection to the host closed/.test(log()), 60_000);
+      // A player starts while the host is still unreachable: the viewer keeps dialling.
+      const player = probeFrames(lab.prefix(lab.viewer), urlA, 2);
+      await sleep(3000);
+      lab.setViewerLink(true);
+      const upAt = Date.now();
+      const frames = await player;
+      process.stdout.write(
+        `link down ${Math.round((upAt - downAt) / 1000)} s: connection closed after ${closedAfter} ms; a player started while down decoded ${frames} frames, done ${Date.now() - upAt} ms after the link came back; viewer log: ${log().trim().replace(/\n/g, ' | ')}\n`,
+      );
+      expect(frames, log()).toBeGreaterThan(0);
+      expect(log()).toMatch(/reconnected to the host/);
+    } finally {
+      lab.setViewerLink(true);
+    }
+  });
+
   it('gst-launch killed -9 mid-stream: viewers see the end, the host reports it, the next player gets a stream within seconds', async () => {
     const a = startDecoder(urlA, 60, lab.prefix(lab.viewer));
     decoders.push(a);

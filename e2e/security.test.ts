@@ -92,6 +92,8 @@ describe('security: the ticket secret is the only key, and bad peers are refused
       expect(r.ended, name).toBe(true);
       expect(summarize(r.bytes), name).toEqual({ status: 'HTTP/1.1 403 Forbidden', ts: 0 });
     }
+    // A peer speaking another protocol does not even get a connection.
+    await expect(RawPeer.connect(address, { alpn: 'h3' })).rejects.toThrow();
     expect(h.stderr()).toMatch(/wrong or missing ticket secret/);
     expect(h.stderr()).not.toMatch(/capture started/);
     // The secret never appears in the host's output.
@@ -153,10 +155,16 @@ describe('security: the ticket secret is the only key, and bad peers are refused
     const s = await p.openStream();
     await s.send(`GET /stream HTTP/1.1\r\nAuthorization: Bearer ${secretText}\r\n\r\n`);
     // ...and never reads: QUIC flow control fills, the host's write stalls.
+    const stalledAt = Date.now();
     await until('the stalled viewer to be dropped', () => /disconnected: (not reading|too slow)/.test(h.stderr()), 45_000);
+    const droppedAfter = Date.now() - stalledAt;
     const rssEnd = await rssKb(h.child.pid!);
 
     const good = await watching;
+    process.stdout.write(
+      `never-reading viewer: ${/.*disconnected: (not reading|too slow).*/.exec(h.stderr())?.[0]} after ${droppedAfter} ms; ` +
+        `the other viewer decoded ${good.frames} frames in 30 s with ${good.errors.length} error lines; host RSS ${rssStart} → ${rssEnd} kB\n`,
+    );
     // 30 s at 30 fps, decoded while the other viewer stalled and was dropped.
     expect(good.frames, good.errors.join('\n')).toBeGreaterThanOrEqual(800);
     expect(good.errors.length, good.errors.join('\n')).toBeLessThanOrEqual(2);

@@ -1,7 +1,7 @@
 import type * as Iroh from '@number0/iroh';
 import { MediaChunk, type PeerInfo } from '@pixelpass/core';
 import { describe, expect, it } from 'vitest';
-import { IrohPeerStream, toByteArray } from './iroh-transport.js';
+import { fromByteArray, IrohPeerStream, toByteArray } from './iroh-transport.js';
 
 const PEER: PeerInfo = { id: 'p', shortId: 'p', path: () => ({ kind: 'direct', rttMs: 1 }) };
 
@@ -43,5 +43,96 @@ describe('IrohPeerStream: a chunk is converted for the binding once, whatever th
 
   it('toByteArray gives the binding the bytes as numbers', () => {
     expect(toByteArray(Uint8Array.from([0, 255, 71]))).toEqual([0, 255, 71]);
+  });
+});
+
+/** A bi-stream whose send side completes writes only when the test says so. */
+function manualBi() {
+  const log: string[] = [];
+  const pending: Array<{ bytes: number[]; done: () => void; fail: (e: Error) => void }> = [];
+  const reads: number[][] = [];
+  const bi = {
+    send: {
+      writeAll: (bytes: number[]) =>
+        new Promise<void>((done, fail) => {
+          log.push(`start ${bytes[0]}`);
+          pending.push({ bytes, done: () => (log.push(`done ${bytes[0]}`), done()), fail });
+        }),
+      finish: async () => void log.push('finish'),
+    },
+    recv: {
+      read: async (size: number) => {
+        log.push(`read ${size}`);
+        return reads.shift() ?? [];
+      },
+    },
+  } as unknown as Iroh.BiStream;
+  return { bi, log, pending, reads };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('IrohPeerStream keeps the binding busy', () => {
+  it('a write returns once handed over; the next waits for it; finish waits for the last', async () => {
+    const { bi, log, pending } = manualBi();
+    const s = new IrohPeerStream(PEER, bi);
+    await s.writeBytes(Uint8Array.from([1]));
+    expect(log).toEqual(['start 1']);
+    let second = false;
+    const w2 = s.writeBytes(Uint8Array.from([2])).then(() => (second = true));
+    await tick();
+    expect(second).toBe(false);
+    pending[0]!.done();
+    await w2;
+    await tick();
+    expect(log).toEqual(['start 1', 'done 1', 'start 2']);
+    let finished = false;
+    const f = s.finish().then(() => (finished = true));
+    await tick();
+    expect(finished).toBe(false);
+    pending[1]!.done();
+    await f;
+    expect(log).toEqual(['start 1', 'done 1', 'start 2', 'done 2', 'finish']);
+  });
+
+  it('a failed write surfaces on the next write, as a TransportFailed', async () => {
+    const { bi, pending } = manualBi();
+    const s = new IrohPeerStream(PEER, bi);
+    await s.writeBytes(Uint8Array.from([1]));
+    const next = s.writeBytes(Uint8Array.from([2]));
+    pending[0]!.fail(new Error('connection lost\nbacktrace...'));
+    await expect(next).rejects.toThrow(/^write: connection lost$/);
+  });
+
+  it.each([
+    // [what the binding returns per read, caller's maxBytes, what the caller gets]
+    [[[1, 2, 3]], 8, [[1, 2, 3]]],
+    [[[1, 2, 3, 4, 5]], 2, [[1, 2], [3, 4], [5]]],
+    [[[1, 2], [3]], 4, [[1, 2], [3]]],
+  ])('reads %j with maxBytes %i give %j, then the end', async (chunks, maxBytes, want) => {
+    const { bi, reads } = manualBi();
+    reads.push(...chunks);
+    const s = new IrohPeerStream(PEER, bi);
+    const got: number[][] = [];
+    for (;;) {
+      const d = await s.read(maxBytes);
+      if (d === null) break;
+      got.push([...d]);
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('starts the next read as soon as one returns', async () => {
+    const { bi, log, reads } = manualBi();
+    reads.push([1], [2]);
+    const s = new IrohPeerStream(PEER, bi);
+    await s.read(10);
+    expect(log.filter((l) => l.startsWith('read'))).toHaveLength(2);
+  });
+});
+
+describe('fromByteArray', () => {
+  it.each([[[]], [[0]], [[0, 255, 71, 128]]])('copies %j into a Buffer', (bytes) => {
+    expect([...fromByteArray(bytes)]).toEqual(bytes);
   });
 });
