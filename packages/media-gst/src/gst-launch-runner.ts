@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { execa, type Options, type ResultPromise } from 'execa';
 import {
   MissingDependency,
@@ -43,6 +44,11 @@ export class GstLaunchRunner implements MediaRunner {
       cleanup: true,
     } as unknown as Options) as ResultPromise;
     live.add(child);
+    // Take stdout at once: awaiting execa's result (below) switches an unread
+    // stdout to flowing mode, and what gst-launch writes before the hub reads
+    // (PAT/PMT and the first keyframe) would be dropped.
+    const output = new PassThrough({ highWaterMark: 1 << 20 });
+    child.stdout?.pipe(output);
     const stderrTail: string[] = [];
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => {
@@ -90,10 +96,9 @@ export class GstLaunchRunner implements MediaRunner {
       }
       throw new PipelineFailed(`the media pipeline failed to start: ${early.reason || `exit code ${early.code}`}`);
     }
-    const stdout = child.stdout;
-    if (!stdout) throw new PipelineFailed('gst-launch-1.0 has no stdout');
+    if (!child.stdout) throw new PipelineFailed('gst-launch-1.0 has no stdout');
     return {
-      output: stdout as AsyncIterable<Uint8Array>,
+      output: output as AsyncIterable<Uint8Array>,
       exited,
       pid: child.pid,
       stop,
