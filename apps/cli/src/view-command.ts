@@ -61,11 +61,41 @@ export class ViewCommand {
       if (missing.length) live.warn(`${describeMissingPlugins(missing)}; VLC may show nothing`);
     }
 
-    const launched = await this.player.launch(url, { title: `pixelpass — ${connection.peer.shortId}` });
-    shutdown.add(() => launched.stop());
-    if (this.player.id !== 'none') this.log.info(`${this.player.id} started; close it or press Ctrl-C to stop`);
-    const playerClosed = launched.exited.then(() => 'player closed');
-    const why = await Promise.race([shutdown.requested, playerClosed]);
-    if (why === 'player closed') this.log.info('the player was closed; stopping');
+    const title = `pixelpass — ${connection.peer.shortId}`;
+    let restarts = 0;
+    for (;;) {
+      const launched = await this.player.launch(url, { title });
+      const started = Date.now();
+      shutdown.add(() => launched.stop());
+      if (this.player.id !== 'none' && restarts === 0) {
+        this.log.info(`${this.player.id} started; close it or press Ctrl-C to stop`);
+      }
+      const why = await Promise.race([shutdown.requested, launched.exited.then(() => 'player closed')]);
+      if (why !== 'player closed') return;
+      const restart = shouldRestartPlayer(server.lastEnd, Date.now(), Date.now() - started, restarts);
+      if (!restart) {
+        this.log.info('the player was closed; stopping');
+        return;
+      }
+      restarts = Date.now() - started > 30_000 ? 1 : restarts + 1;
+      this.log.warn(`the stream ${server.lastEnd?.kind === 'host-ended' ? 'ended' : 'broke'}; starting ${this.player.id} again`);
+    }
   }
+}
+
+/**
+ * A player that quits right after its stream ended or broke did not choose to
+ * quit: start it again (the link redials with backoff), a bounded number of times
+ * in a row. A player the user closed, or one the host cannot be reached for, stays closed.
+ */
+export function shouldRestartPlayer(
+  lastEnd: { readonly kind: string; readonly at: number } | undefined,
+  now: number,
+  ranForMs: number,
+  restartsInARow: number,
+): boolean {
+  if (!lastEnd || (lastEnd.kind !== 'broken' && lastEnd.kind !== 'host-ended')) return false;
+  if (now - lastEnd.at > 5000) return false;
+  if (ranForMs < 1000 && restartsInARow >= 3) return false;
+  return restartsInARow < 10;
 }

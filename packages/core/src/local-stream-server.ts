@@ -16,6 +16,12 @@ export interface LocalStreamServerOptions {
   readonly path?: string;
 }
 
+/**
+ * How the last player request ended: the host ended the stream, the tunnel
+ * broke, the host could not be reached, or the player went away.
+ */
+export type RelayEnd = 'host-ended' | 'broken' | 'unreachable' | 'player-closed';
+
 export interface LocalStreamStats {
   players: number;
   bytesReceived: number;
@@ -31,6 +37,8 @@ export interface LocalStreamStats {
 export class LocalStreamServer {
   readonly path: string;
   readonly stats: LocalStreamStats = { players: 0, bytesReceived: 0, streamsOpened: 0 };
+  /** How and when the most recent relay ended (for restarting a player that quit because of it). */
+  lastEnd: { readonly kind: RelayEnd; readonly at: number } | undefined;
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   readonly #upstreams = new Set<PeerStream>();
@@ -88,12 +96,17 @@ export class LocalStreamServer {
     socket.end(responseHead(status, {}, `${text}\n`));
   }
 
+  #ended(kind: RelayEnd): void {
+    this.lastEnd = { kind, at: Date.now() };
+  }
+
   async #relay(socket: Socket): Promise<void> {
     let upstream: PeerStream;
     try {
       upstream = await this.options.openUpstream();
     } catch (err) {
       this.options.log.warn(`player request failed: ${(err as Error).message}`);
+      this.#ended('unreachable');
       return this.#reply(socket, 502, `cannot reach the host: ${(err as Error).message}`);
     }
     if (socket.destroyed) {
@@ -108,9 +121,15 @@ export class LocalStreamServer {
       await upstream.writeBytes(this.options.upstreamRequest);
       for (;;) {
         const data = await upstream.read(256 * 1024);
-        if (data === null) break;
+        if (data === null) {
+          this.#ended('host-ended');
+          break;
+        }
         this.stats.bytesReceived += data.length;
-        if (socket.destroyed) break;
+        if (socket.destroyed) {
+          this.#ended('player-closed');
+          break;
+        }
         if (!socket.write(data)) {
           await new Promise<void>((resolve) => {
             const done = (): void => {
@@ -126,6 +145,7 @@ export class LocalStreamServer {
       socket.end();
     } catch (err) {
       if (!socket.destroyed) this.options.log.warn(`stream from the host broke: ${(err as Error).message}`);
+      this.#ended(socket.destroyed ? 'player-closed' : 'broken');
       socket.destroy();
     } finally {
       this.stats.players--;
