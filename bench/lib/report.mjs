@@ -33,7 +33,11 @@ export function markdown(r) {
         ),
       ),
       '',
-      ...tunnel.sizes.map((s) => `- chunk ${s.chunkBytes} B: pixelpass / ceiling = **${fmt(s.ratio, 2)}**; pixelpass / bare-with-conversion = ${fmt(s.ratioConvert, 2)} (per-round ratios).`),
+      ...tunnel.sizes.map(
+        (s) =>
+          `- chunk ${s.chunkBytes} B: throughput pixelpass / ceiling = **${fmt(s.ratio, 2)}** (pixelpass / bare-with-conversion = ${fmt(s.ratioConvert, 2)}); ` +
+          `efficiency, ceiling's CPU per MB / pixelpass's = **${fmt(s.costRatio, 2)}** (per-round ratios).`,
+      ),
       '',
     );
   }
@@ -117,7 +121,7 @@ export function charts(r) {
     out['fanout.svg'] = barChart({
       title: `Host CPU at ${(fanout.rateBytesPerSec * 8) / 1e6} Mbit/s by viewers`,
       unit: 'CPU % of one core',
-      groups: fanout.levels.map((l) => ({ label: `${l.viewers} viewers`, bars: [bar('host CPU %', l.cpuPercent)] })),
+      groups: fanout.levels.map((l) => ({ label: `${l.viewers} viewer${l.viewers === 1 ? '' : 's'}`, bars: [bar('host CPU %', l.cpuPercent)] })),
     });
   }
   if (join?.configs) {
@@ -147,7 +151,7 @@ export function charts(r) {
     out['memory.svg'] = barChart({
       title: 'Host RSS by viewers',
       unit: 'MiB',
-      groups: memory.levels.map((l) => ({ label: `${l.viewers} viewers`, bars: [bar('host (Node)', l.hostRssMiB), bar('gst-launch', l.gstRssMiB)] })),
+      groups: memory.levels.map((l) => ({ label: `${l.viewers} viewer${l.viewers === 1 ? '' : 's'}`, bars: [bar('host (Node)', l.hostRssMiB), bar('gst-launch', l.gstRssMiB)] })),
     });
   }
   if (encoders?.encoders?.length) {
