@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { childPids, ffprobeCount, mpvDecode, pidAlive } from './helpers/media-probe.js';
 import { hostAndViewer, runCli, startCli, stopAllCli } from './helpers/pixelpass.js';
@@ -26,6 +27,8 @@ describe('foundation: test source → H.264/AAC MPEG-TS → iroh → localhost H
     expect(mpv.code).toBe(0);
 
     expect(host.stderr()).toMatch(/viewer .* joined/);
+    // The viewer asked the host who it is (for the player's title).
+    expect(viewer.stderr()).toContain(`watching ${hostname()}`);
     await viewer.stop();
     await host.stop();
   });

@@ -61,7 +61,9 @@ export class ViewCommand {
       if (missing.length) live.warn(`${describeMissingPlugins(missing)}; VLC may show nothing`);
     }
 
-    const title = `pixelpass — ${connection.peer.shortId}`;
+    const host = await link.hostInfo(ticket.secret);
+    if (host) this.log.info(`watching ${host.name}`);
+    const title = `pixelpass — ${host?.name ?? connection.peer.shortId}`;
     let restarts = 0;
     for (;;) {
       const launched = await this.player.launch(url, { title });

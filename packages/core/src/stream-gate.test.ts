@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BroadcastHub } from './broadcast-hub.js';
 import { CaptureSupervisor, type CaptureRun } from './capture-supervisor.js';
 import { base32Encode } from './share-ticket.js';
-import { StreamGate, tunnelRequest, type StreamGateOptions } from './stream-gate.js';
+import { parseHostInfo, StreamGate, tunnelRequest, type StreamGateOptions } from './stream-gate.js';
 import { FakePeerStream, flush, RecordingLogger } from './test-support/fakes.js';
 import { concatBytes, H264_STREAMS, patPacket, pmtPacket, videoFrame } from './test-support/ts-synth.js';
 
@@ -182,5 +182,41 @@ describe('StreamGate serving', () => {
     expect(joined).toEqual(['peer1 direct 2']);
     s.closeRead();
     await serving;
+  });
+});
+
+describe('StreamGate /info', () => {
+  it('tells the host name to a viewer with the secret, without starting capture', async () => {
+    const { gate, supervisor } = setup({ hostName: 'alice-laptop' });
+    const stream = new FakePeerStream([tunnelRequest(SECRET, '/info')]);
+    await gate.handle(stream);
+    expect(statusOf(stream)).toBe(200);
+    expect(parseHostInfo(Buffer.from(stream.response(), 'utf8'))).toEqual({ name: 'alice-laptop' });
+    expect(supervisor.starts).toBe(0);
+    expect(gate.activeViewers).toBe(0);
+  });
+
+  it('tells nothing without the secret', async () => {
+    const { gate } = setup({ hostName: 'alice-laptop' });
+    const stream = new FakePeerStream([req('GET /info HTTP/1.1\r\n\r\n')]);
+    await gate.handle(stream);
+    expect(statusOf(stream)).toBe(403);
+    expect(stream.response()).not.toContain('alice');
+  });
+});
+
+describe('parseHostInfo', () => {
+  const ok = (body: string) => Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n${body}`);
+  it.each([
+    ['a name', ok('{"name":"bob"}'), { name: 'bob' }],
+    ['control characters are removed', ok('{"name":"b\\u001b[2Job"}'), { name: 'b[2Job' }],
+    ['long names are cut', ok(JSON.stringify({ name: 'x'.repeat(100) })), { name: 'x'.repeat(64) }],
+    ['not 200', Buffer.from('HTTP/1.1 403 Forbidden\r\n\r\n{"name":"bob"}'), undefined],
+    ['not JSON', ok('bob'), undefined],
+    ['no name', ok('{"host":"bob"}'), undefined],
+    ['empty name', ok('{"name":"  "}'), undefined],
+    ['no head end', Buffer.from('HTTP/1.1 200 OK\r\n'), undefined],
+  ])('%s', (_name, response, expected) => {
+    expect(parseHostInfo(response)).toEqual(expected);
   });
 });

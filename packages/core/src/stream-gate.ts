@@ -7,6 +7,12 @@ import type { PeerStream } from './ports/transport.js';
 import { base32Encode } from './share-ticket.js';
 
 export const STREAM_PATH = '/stream';
+/** Who the host is (its name, for the player's title); answered without starting capture. */
+export const INFO_PATH = '/info';
+
+export interface HostInfo {
+  readonly name: string;
+}
 
 export interface StreamGateOptions {
   readonly secret: Uint8Array;
@@ -19,12 +25,28 @@ export interface StreamGateOptions {
   readonly approve?: ((peerShortId: string, peerId: string) => Promise<boolean>) | undefined;
 }
 
-/** The request a viewer sends inside the tunnel. */
-export function tunnelRequest(secret: Uint8Array): Uint8Array {
+/** The request a viewer sends inside the tunnel (the stream, or the host's info). */
+export function tunnelRequest(secret: Uint8Array, path: string = STREAM_PATH): Uint8Array {
   return Buffer.from(
-    `GET ${STREAM_PATH} HTTP/1.1\r\nHost: pixelpass\r\nAuthorization: Bearer ${base32Encode(secret)}\r\n\r\n`,
+    `GET ${path} HTTP/1.1\r\nHost: pixelpass\r\nAuthorization: Bearer ${base32Encode(secret)}\r\n\r\n`,
     'latin1',
   );
+}
+
+/** Parses the host's answer to `GET /info`; undefined when it is not a usable one. */
+export function parseHostInfo(response: Uint8Array): HostInfo | undefined {
+  const text = Buffer.from(response).toString('utf8');
+  const split = text.indexOf('\r\n\r\n');
+  if (!text.startsWith('HTTP/1.1 200 ') || split < 0) return undefined;
+  try {
+    const body = JSON.parse(text.slice(split + 4)) as { name?: unknown };
+    if (typeof body.name !== 'string') return undefined;
+    // A title, not a terminal escape: printable characters only, bounded.
+    const name = body.name.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 64).trim();
+    return name ? { name } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function secretMatches(presented: string, secret: Uint8Array): boolean {
@@ -112,6 +134,7 @@ export class StreamGate {
       return await this.#refuse(stream, 403, 'forbidden');
     }
     if (head.method !== 'GET') return await this.#refuse(stream, 405, 'only GET');
+    if (head.path === INFO_PATH) return await this.#info(stream);
     if (head.path !== STREAM_PATH) return await this.#refuse(stream, 404, 'not found');
     if (this.#active >= this.options.maxViewers) {
       this.log.warn(`viewer ${who} refused: host is full (${this.options.maxViewers} viewers)`);
@@ -172,6 +195,19 @@ export class StreamGate {
     })();
     // The hub's viewer-left event reports why (the host's status prints it).
     await viewer.done;
+  }
+
+  async #info(stream: PeerStream): Promise<void> {
+    const body = JSON.stringify({ name: this.options.hostName } satisfies HostInfo);
+    try {
+      await stream.writeBytes(
+        responseHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }),
+      );
+      await stream.writeBytes(Buffer.from(body, 'utf8'));
+      await stream.finish();
+    } catch {
+      stream.abort();
+    }
   }
 
   async #refuse(stream: PeerStream, status: number, reason: string): Promise<void> {

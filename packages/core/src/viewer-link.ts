@@ -1,6 +1,7 @@
 import { TransportFailed } from './errors.js';
 import type { Logger } from './logger.js';
 import type { PeerStream, Transport, ViewerConnection } from './ports/transport.js';
+import { INFO_PATH, parseHostInfo, tunnelRequest, type HostInfo } from './stream-gate.js';
 
 export interface ViewerLinkOptions {
   /** Backoff between redials: first delay, doubling up to the max. */
@@ -56,6 +57,35 @@ export class ViewerLink {
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, this.options.maxDelayMs);
       }
+    }
+  }
+
+  /** Asks the host who it is (for the player's title); undefined when it cannot tell. */
+  async hostInfo(secret: Uint8Array, timeoutMs = 3000): Promise<HostInfo | undefined> {
+    let stream: PeerStream | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const exchange = (async () => {
+      stream = await (await this.#ensure()).openStream();
+      await stream.writeBytes(tunnelRequest(secret, INFO_PATH));
+      let response = new Uint8Array(0);
+      for (;;) {
+        const more = await stream.read(4096);
+        if (more === null || response.length > 16_384) break;
+        response = Buffer.concat([response, more]);
+      }
+      return parseHostInfo(response);
+    })();
+    try {
+      return await Promise.race([
+        exchange,
+        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs))),
+      ]);
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+      exchange.catch(() => undefined);
+      stream?.abort();
     }
   }
 
