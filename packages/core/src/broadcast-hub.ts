@@ -287,7 +287,7 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
     let segmentStart = 0;
     let segmentKind: 'keyframe' | 'frame' | 'other' = 'other';
     for (let off = 0; off + TS_PACKET_SIZE <= packets.length; off += TS_PACKET_SIZE) {
-      const kind = this.#inspector.classify(packets.subarray(off, off + TS_PACKET_SIZE));
+      const kind = this.#inspector.classify(packets, off);
       if (kind === 'other') continue;
       if (off > segmentStart) this.#emitChunk(chunkOf(packets.subarray(segmentStart, off), segmentKind));
       segmentStart = off;

@@ -189,3 +189,22 @@ describe('TsPacketAligner', () => {
 it('audio packets are well-formed PES starts', () => {
   expect(parseTsHeader(audioPacket())).toMatchObject({ pid: AUDIO_PID, payloadUnitStart: true });
 });
+
+describe('TsStreamInspector.classify at an offset', () => {
+  it('gives the same answers, and the same PAT/PMT, as packet by packet', () => {
+    const stream = synthStream(3, 5);
+    const whole = new TsStreamInspector();
+    const single = new TsStreamInspector();
+    const kinds: string[] = [];
+    for (let off = 0; off + TS_PACKET_SIZE <= stream.length; off += TS_PACKET_SIZE) {
+      const a = whole.classify(stream, off);
+      const b = single.classify(stream.slice(off, off + TS_PACKET_SIZE));
+      expect(a).toBe(b);
+      kinds.push(a);
+    }
+    expect(kinds.filter((k) => k === 'keyframe')).toHaveLength(3);
+    expect(kinds).toContain('frame');
+    expect(whole.header()).toEqual(single.header());
+    expect(whole.header()).toBeDefined();
+  });
+});

@@ -120,8 +120,21 @@ export class TsStreamInspector {
     return this.classify(packet) === 'keyframe';
   }
 
-  /** Inspects one packet: does it start a video frame (a video PES), and is that a keyframe? */
-  classify(packet: Uint8Array): 'keyframe' | 'frame' | 'other' {
+  /**
+   * Inspects the packet at `offset`: does it start a video frame (a video PES),
+   * and is that a keyframe? Runs for every packet the host publishes, so the
+   * common case (a packet inside a frame, or audio) returns without allocating.
+   */
+  classify(buf: Uint8Array, offset = 0): 'keyframe' | 'frame' | 'other' {
+    const b1 = buf[offset + 1]!;
+    const pid = ((b1 & 0x1f) << 8) | buf[offset + 2]!;
+    const payloadUnitStart = (b1 & 0x40) !== 0;
+    if (pid === this.videoPid) {
+      if (!payloadUnitStart) return 'other';
+    } else if (pid !== PAT_PID && pid !== this.pmtPid) {
+      return 'other';
+    }
+    const packet = buf.subarray(offset, offset + TS_PACKET_SIZE);
     const h = parseTsHeader(packet);
     if (h.pid === PAT_PID) {
       this.pat = packet.slice();
@@ -133,7 +146,6 @@ export class TsStreamInspector {
       if (h.payloadUnitStart && h.payloadOffset > 0) this.#readPmt(packet, h.payloadOffset);
       return 'other';
     }
-    if (h.pid !== this.videoPid || !h.payloadUnitStart) return 'other';
     if (h.randomAccess) return 'keyframe';
     // The NAL scan only knows H.264; other codecs rely on the RAI flag.
     const key = this.videoStreamType === H264_STREAM_TYPE && h.payloadOffset > 0 && pesStartsKeyframe(packet, h.payloadOffset);
