@@ -41,17 +41,29 @@ install_system_packages() {
 
 [ "${SKIP_SYSTEM_PACKAGES:-}" = 1 ] || install_system_packages
 
-pnpm_version=$(node -p 'require("./package.json").packageManager.split("@")[1]')
-if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm -v 2>/dev/null)" != "$pnpm_version" ]; then
-  say "installing pnpm $pnpm_version"
-  if ! (corepack enable >/dev/null 2>&1 && corepack prepare "pnpm@$pnpm_version" --activate >/dev/null 2>&1 && pnpm -v >/dev/null 2>&1); then
-    npm install -g "pnpm@$pnpm_version" --silent >/dev/null 2>&1 || {
-      say "cannot install pnpm globally; using npx"; pnpm() { npx -y "pnpm@$pnpm_version" "$@"; }; }
-  fi
-fi
-
+# The pinned pnpm, installed by npm into .tools/ and called by path (scripts/pnpm):
+# a global pnpm, corepack or a corepack shim on PATH changes nothing.
+pnpm=(bash scripts/pnpm)
 say "installing the workspace"
-CI=true pnpm install --frozen-lockfile --reporter=silent
+CI=true TURBO_TELEMETRY_DISABLED=1 "${pnpm[@]}" install --frozen-lockfile --reporter=silent
 say "building"
-pnpm exec turbo run build --output-logs=errors-only >/dev/null
-say "ready"
+TURBO_TELEMETRY_DISABLED=1 "${pnpm[@]}" exec turbo run build --output-logs=errors-only >/dev/null
+
+# `pixelpass` from this clone: the launcher at the repository root, linked into
+# ~/.local/bin (on PATH in a new login shell on Debian/Ubuntu when it exists).
+launcher="$PWD/pixelpass"
+bin_dir="${PIXELPASS_BIN_DIR:-$HOME/.local/bin}"
+link="$bin_dir/pixelpass"
+if [ -L "$link" ] && [ "$(readlink "$link")" = "$launcher" ]; then
+  :
+elif [ -e "$link" ] || [ -L "$link" ]; then
+  say "not linking $link: something else is there already; run $launcher instead"
+elif mkdir -p "$bin_dir" 2>/dev/null && ln -s "$launcher" "$link" 2>/dev/null; then
+  say "linked $link -> $launcher"
+else
+  say "could not link $link; run $launcher instead"
+fi
+case ":$PATH:" in
+  *":$bin_dir:"*) say "ready: run pixelpass (or $launcher)" ;;
+  *) say "ready: run $launcher (or add $bin_dir to PATH to run pixelpass)" ;;
+esac

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec pnpm test
+TURBO_TELEMETRY_DISABLED=1 exec bash scripts/pnpm test "$@"

@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(await readFile(`${root}package.json`, 'utf8'));
 
-/** Loaded at run time from node_modules: compiled addons and what loads them. */
+/**
+ * Loaded at run time from node_modules: compiled addons only. Everything else,
+ * dbus-next included, is bundled: dbus-next's own optional usocket@0.3.0 never
+ * builds on Node 20 and made npm drop the whole optional tree with it.
+ */
 const NATIVE = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})];
 
 await mkdir(`${root}bundle`, { recursive: true });
@@ -19,7 +23,8 @@ const result = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: NATIVE,
+  // x11: dbus-next's X11 bus autolaunch, never reached (pixelpass always passes the bus address).
+  external: [...NATIVE, 'x11'],
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { execa } from 'execa';
 import { elementExists, GST_TOOLS_PACKAGE, packageForElement } from '@pixelpass/media-gst';
 import { IrohTransport } from '@pixelpass/transport-iroh';
+import { pipewireAccess } from '@pixelpass/capture-wayland';
 import { clipboardProvider, findClipboardTool } from './clipboard.js';
 import { ENCODER_ADAPTERS } from './container.js';
 import { AUDIO_ELEMENTS, PIPELINE_ELEMENTS, SOURCE_ELEMENTS, xServerAddress, type CheckResult, type Need } from './doctor.js';
@@ -95,6 +96,14 @@ async function portal(): Promise<CheckResult> {
   };
 }
 
+/** How a Wayland screen cast reaches PipeWire here: the portal's descriptor (usocket) or a direct connection. */
+function waylandPipeWireAccess(): CheckResult {
+  const access = pipewireAccess();
+  return access.kind === 'portal-fd'
+    ? { label: "Wayland capture: the portal's PipeWire descriptor", status: 'ok', need: 'host', detail: 'usocket' }
+    : { label: 'Wayland capture: direct PipeWire connection', status: 'ok', need: 'host', detail: access.why };
+}
+
 async function soundServer(): Promise<CheckResult> {
   const r = await execa('pactl', ['info'], { reject: false, timeout: 5000 });
   if ((r as { code?: string }).code === 'ENOENT') {
@@ -177,7 +186,7 @@ export async function runDoctorProbes(o: DoctorOptions = {}): Promise<CheckResul
   const session = sessionKind(env);
   const sessionChecks: Array<Promise<CheckResult>> =
     session === 'wayland'
-      ? [pipewire(env), portal()]
+      ? [pipewire(env), portal(), Promise.resolve(waylandPipeWireAccess())]
       : session === 'x11'
         ? [xServer(env.DISPLAY!)]
         : [Promise.resolve<CheckResult>({ label: 'no graphical session: only the test source can be shared', status: 'info', need: 'advice' })];

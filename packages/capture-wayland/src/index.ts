@@ -9,3 +9,4 @@ export {
 } from './errors.js';
 export { RestoreTokenStore, defaultStateDir } from './restore-token-store.js';
 export type { SourceKind, CursorChoice } from './portal-protocol.js';
+export { pipewireAccess, type PipeWireAccess } from './portal-bus.js';

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import dbus from 'dbus-next';
-import { MissingDependency } from '@pixelpass/core';
 import { NoSessionBus, PortalTimeout, PortalUnavailable } from './errors.js';
 import type { TypedOption } from './portal-protocol.js';
 
@@ -43,18 +42,38 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Without usocket, dbus-next silently uses a socket that cannot carry fds, and OpenPipeWireRemote hangs. */
-function assertFdPassing(): void {
+/**
+ * How the screen cast reaches PipeWire. The portal hands out a descriptor for a
+ * PipeWire connection limited to the shared stream (OpenPipeWireRemote); D-Bus
+ * carries it as a Unix fd, which dbus-next can receive only through the usocket
+ * native module (without it OpenPipeWireRemote never answers). Where usocket is
+ * not built (npm skips optional native modules in global installs; no compiler),
+ * pixelpass, which is never sandboxed, opens its own connection to the user's
+ * PipeWire and asks for the portal's node by id: same stream, no descriptor.
+ */
+export type PipeWireAccess =
+  | { readonly kind: 'portal-fd' }
+  | { readonly kind: 'direct'; readonly why: string };
+
+let access: PipeWireAccess | undefined;
+
+export function pipewireAccess(): PipeWireAccess {
+  if (access) return access;
+  const here = createRequire(import.meta.url);
+  // dbus-next loads usocket from where it lives; in the npm bundle it lives in this file.
+  let fromDbusNext = here;
   try {
-    const fromDbusNext = createRequire(createRequire(import.meta.url).resolve('dbus-next'));
-    fromDbusNext('usocket');
-  } catch (err) {
-    throw new MissingDependency(
-      'the usocket native module (needed to receive the PipeWire descriptor over D-Bus)',
-      'a C++ toolchain and run pnpm install so that usocket is built',
-      errorText(err),
-    );
+    fromDbusNext = createRequire(here.resolve('dbus-next'));
+  } catch {
+    /* bundled */
   }
+  try {
+    fromDbusNext('usocket');
+    access = { kind: 'portal-fd' };
+  } catch (err) {
+    access = { kind: 'direct', why: `usocket is not installed (${errorText(err).split('\n')[0]})` };
+  }
+  return access;
 }
 
 export interface SignalListener {
@@ -93,8 +112,7 @@ export class PortalBus {
         'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set): run pixelpass inside your desktop session',
       );
     }
-    assertFdPassing();
-    const bus = dbus.sessionBus({ busAddress: address, negotiateUnixFd: true } as DBusBusOptions);
+    const bus = dbus.sessionBus({ busAddress: address, negotiateUnixFd: pipewireAccess().kind === 'portal-fd' } as DBusBusOptions);
     let portalBus: PortalBus | undefined;
     const uniqueName = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {

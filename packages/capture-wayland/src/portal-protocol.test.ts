@@ -146,6 +146,11 @@ describe('pipewireFragment', () => {
     expect(f).toMatch(/ ! video\/x-raw,format=\{BGRx,BGRA,RGBx,RGBA,xRGB,ARGB,xBGR,ABGR\}$/);
     expect(f).not.toMatch(/\s{2}/); // no blank-separated branches
   });
+  it('without a descriptor, connects to the user\'s PipeWire and asks for the node by id', () => {
+    const f = pipewireFragment({ nodeId: 57, fps: 30 });
+    expect(f).toMatch(/^pipewiresrc path=57 do-timestamp=true /);
+    expect(f).not.toContain('fd=');
+  });
   it.each([
     [60, 17],
     [1, 1000],

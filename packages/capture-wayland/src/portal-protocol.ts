@@ -153,7 +153,8 @@ export function parseStreams(value: unknown): PortalStream[] {
 export const SCREEN_FORMATS = ['BGRx', 'BGRA', 'RGBx', 'RGBA', 'xRGB', 'ARGB', 'xBGR', 'ABGR'] as const;
 
 export interface PipeWireFragmentInput {
-  readonly fd: number;
+  /** The portal's PipeWire descriptor; without one, pipewiresrc connects to the user's PipeWire itself. */
+  readonly fd?: number | undefined;
   readonly nodeId: number;
   readonly fps: number;
 }
@@ -171,7 +172,7 @@ export interface PipeWireFragmentInput {
 export function pipewireFragment(input: PipeWireFragmentInput): string {
   const keepaliveMs = Math.max(10, Math.round(1000 / Math.max(1, input.fps)));
   return [
-    `pipewiresrc fd=${input.fd} path=${input.nodeId} do-timestamp=true keepalive-time=${keepaliveMs} always-copy=true`,
+    `pipewiresrc ${input.fd === undefined ? '' : `fd=${input.fd} `}path=${input.nodeId} do-timestamp=true keepalive-time=${keepaliveMs} always-copy=true`,
     `video/x-raw,format={${SCREEN_FORMATS.join(',')}}`,
   ].join(' ! ');
 }

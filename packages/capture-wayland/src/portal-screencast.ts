@@ -1,7 +1,7 @@
 import { closeSync, fstatSync } from 'node:fs';
 import type { CaptureRequest, CaptureSession, CaptureSource } from '@pixelpass/core';
 import { PipeWireUnusable, PortalRequestFailed, PortalTimeout, PortalUnavailable } from './errors.js';
-import { PortalBus, toVariants, unwrapVariants, type Plain } from './portal-bus.js';
+import { PortalBus, pipewireAccess, toVariants, unwrapVariants, type Plain } from './portal-bus.js';
 import {
   PORTAL_BUS_NAME,
   PORTAL_OBJECT_PATH,
@@ -127,12 +127,15 @@ export class PortalScreenCast implements CaptureSource {
       const stream = parseStreams(started.streams)[0];
       if (!stream) throw new PipeWireUnusable('the desktop portal started a screen cast without any stream');
 
-      const [fdValue] = await portal.call('OpenPipeWireRemote', 'oa{sv}', [handle, {}]);
-      if (typeof fdValue !== 'number') {
-        throw new PipeWireUnusable('the desktop portal sent no PipeWire descriptor (file-descriptor passing was not negotiated)');
+      const pipewire = pipewireAccess();
+      if (pipewire.kind === 'portal-fd') {
+        const [fdValue] = await portal.call('OpenPipeWireRemote', 'oa{sv}', [handle, {}]);
+        if (typeof fdValue !== 'number') {
+          throw new PipeWireUnusable('the desktop portal sent no PipeWire descriptor (file-descriptor passing was not negotiated)');
+        }
+        fd = fdValue;
+        assertSocket(fd);
       }
-      fd = fdValue;
-      assertSocket(fd);
 
       const pipeFd = fd;
       let closed = false;
@@ -142,13 +145,18 @@ export class PortalScreenCast implements CaptureSource {
         portal.stopWatching();
         await portal.closeSession(handle);
         bus.disconnect();
-        safeClose(pipeFd);
+        if (pipeFd !== undefined) safeClose(pipeFd);
       };
       const size = stream.width && stream.height ? `${stream.width}x${stream.height}` : 'size unknown';
       return {
-        video: { launch: pipewireFragment({ fd: pipeFd, nodeId: stream.nodeId, fps: request.fps }), inheritFds: [pipeFd] },
+        video: {
+          launch: pipewireFragment({ fd: pipeFd, nodeId: stream.nodeId, fps: request.fps }),
+          inheritFds: pipeFd === undefined ? [] : [pipeFd],
+        },
         ...(stream.width && stream.height ? { geometry: { width: stream.width, height: stream.height } } : {}),
-        description: `Wayland portal ${this.sourceType} (PipeWire node ${stream.nodeId}, ${size}${usesRestoreToken ? ', restored without dialog' : ''})`,
+        description: `Wayland portal ${this.sourceType} (PipeWire node ${stream.nodeId}, ${size}${usesRestoreToken ? ', restored without dialog' : ''}${
+          pipewire.kind === 'direct' ? ', direct PipeWire connection' : ''
+        })`,
         ended,
         close,
       };
