@@ -44,6 +44,13 @@ install_system_packages() {
 # The pinned pnpm, installed by npm into .tools/ and called by path (scripts/pnpm):
 # a global pnpm, corepack or a corepack shim on PATH changes nothing.
 pnpm=(bash scripts/pnpm)
+# usocket (the portal's PipeWire descriptor over D-Bus) is a native module built by
+# node-gyp; with Node's own headers at hand it builds offline, where downloading
+# them can fail. It is optional: without it Wayland capture connects to PipeWire directly.
+node_prefix=$(dirname "$(dirname "$(command -v node)")")
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node.h" ]; then
+  export npm_config_nodedir="$node_prefix"
+fi
 say "installing the workspace"
 CI=true TURBO_TELEMETRY_DISABLED=1 "${pnpm[@]}" install --frozen-lockfile --reporter=silent
 say "building"
