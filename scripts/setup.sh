@@ -47,7 +47,7 @@ pnpm=(bash scripts/pnpm)
 # usocket (the portal's PipeWire descriptor over D-Bus) is a native module built by
 # node-gyp; with Node's own headers at hand it builds offline, where downloading
 # them can fail. It is optional: without it Wayland capture connects to PipeWire directly.
-node_prefix=$(dirname "$(dirname "$(command -v node)")")
+node_prefix=$(dirname "$(dirname "$(node -p process.execPath)")")
 if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node.h" ]; then
   export npm_config_nodedir="$node_prefix"
 fi
