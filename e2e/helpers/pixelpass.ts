@@ -24,11 +24,14 @@ export interface StartOptions {
   readonly stdin?: 'ignore' | 'pipe';
   /** Runs the CLI through this command, e.g. ['ip', 'netns', 'exec', 'ns1']. */
   readonly prefix?: readonly string[];
+  /** An installed `pixelpass` to run instead of the workspace build. */
+  readonly command?: string;
 }
 
 export function startCli(args: string[], env: Record<string, string> = {}, opts: StartOptions = {}): RunningCli {
-  const [cmd, ...pre] = [...(opts.prefix ?? []), process.execPath];
-  const child = spawn(cmd!, [...pre, CLI, ...args], {
+  const entry = opts.command ? [opts.command] : [process.execPath, CLI];
+  const [cmd, ...pre] = [...(opts.prefix ?? []), ...entry];
+  const child = spawn(cmd!, [...pre, ...args], {
     env: { ...process.env, ...TEST_ENV, ...env },
     stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
