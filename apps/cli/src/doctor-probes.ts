@@ -5,7 +5,7 @@ import { elementExists, GST_TOOLS_PACKAGE, packageForElement } from '@pixelpass/
 import { IrohTransport } from '@pixelpass/transport-iroh';
 import { pipewireAccess } from '@pixelpass/capture-wayland';
 import { clipboardProvider, findClipboardTool } from './clipboard.js';
-import { ENCODER_ADAPTERS } from './container.js';
+import { ENCODER_ADAPTERS } from './composition.js';
 import { AUDIO_ELEMENTS, PIPELINE_ELEMENTS, SOURCE_ELEMENTS, xServerAddress, type CheckResult, type Need } from './doctor.js';
 import { findOnPath } from './path-lookup.js';
 import { checkVlcPlugins, describeMissingPlugins, PLAYERS } from './player-check.js';

@@ -1,16 +1,9 @@
-import { BroadcastHub, CaptureSupervisor, MediaChunk, type Logger, type ViewerStats } from '@pixelpass/core';
+import { EventEmitter } from 'node:events';
+import type { CaptureState, HostSessionEvents, HubTotals, ViewerStats } from '@pixelpass/core';
 import { describe, expect, it } from 'vitest';
-import {
-  formatBitrate,
-  formatBytes,
-  formatEvent,
-  formatPath,
-  formatStatus,
-  HostStatus,
-  RateMeter,
-  type StatusEvent,
-  type StatusOutput,
-} from './host-status.js';
+import { formatEvent, formatPath, formatStatus, HostStatusDisplay, type StatusEvent } from './host-status.js';
+import { TerminalLine, type TerminalOutput } from './terminal-line.js';
+import { formatBitrate, formatBytes, RateMeter } from './units.js';
 
 const viewer = (label: string, kind: 'direct' | 'relay' | 'unknown', rttMs: number | null, id = 1): ViewerStats => ({
   id,
@@ -86,42 +79,59 @@ describe('RateMeter', () => {
   });
 });
 
-class FakeOut implements StatusOutput {
+class FakeOut implements TerminalOutput {
   text = '';
   constructor(
     readonly isTTY: boolean,
     readonly columns = 200,
   ) {}
-  write(chunk: string | Uint8Array): boolean {
-    this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+  write(chunk: string): boolean {
+    this.text += chunk;
     return true;
   }
 }
 
-/** A logger writing like StderrLogger, to the given output. */
-const loggerTo = (out: StatusOutput): Logger => ({
-  info: (m) => void out.write(`pixelpass: ${m}\n`),
-  warn: (m) => void out.write(`pixelpass: warning: ${m}\n`),
-  error: (m) => void out.write(`pixelpass: error: ${m}\n`),
-});
-
-function setup(isTTY: boolean) {
-  const hub = new BroadcastHub();
-  const sup = new CaptureSupervisor(async () => ({ exited: new Promise<string>(() => undefined), stop: async () => undefined }), 1000);
-  const out = new FakeOut(isTTY);
-  let t = 0;
-  const status = new HostStatus(hub, sup, loggerTo(out), { maxViewers: 2, out, now: () => t, summaryEveryMs: 1e9, refreshEveryMs: 1e9 });
-  return { hub, sup, out, status, advance: (ms: number) => (t += ms) };
+/** A host session as the display sees it: events, and the figures it reads. */
+class FakeSession extends EventEmitter<HostSessionEvents> {
+  readonly watching: ViewerStats[] = [];
+  get viewerCount(): number {
+    return this.watching.length;
+  }
+  viewers(): ViewerStats[] {
+    return [...this.watching];
+  }
+  totals(): HubTotals {
+    return { bytesPublished: 0, bytesSent: 0, skips: 0, drops: 0, keyframes: 0 };
+  }
+  captureState(): CaptureState {
+    return 'idle';
+  }
+  join(v: ViewerStats): void {
+    this.watching.push(v);
+    this.emit('viewer-joined', v);
+  }
+  leave(v: ViewerStats, reason: string): void {
+    this.watching.splice(this.watching.indexOf(v), 1);
+    this.emit('viewer-left', v, reason);
+  }
 }
 
-const sink = { write: async (_c: MediaChunk) => undefined, end: () => undefined };
+function setup(isTTY: boolean, columns = 200) {
+  const session = new FakeSession();
+  const out = new FakeOut(isTTY, columns);
+  const line = new TerminalLine(out, isTTY);
+  let t = 0;
+  const status = new HostStatusDisplay(session, line, line.logger(), { maxViewers: 2, now: () => t, summaryEveryMs: 1e9, refreshEveryMs: 1e9 });
+  return { session, out, line, status, advance: (ms: number) => (t += ms) };
+}
 
-describe('HostStatus', () => {
-  it('off a terminal: a line per event and a summary line with the bitrate out', async () => {
-    const { hub, out, status, advance } = setup(false);
+describe('HostStatusDisplay', () => {
+  it('off a terminal: a line per event and a summary line with the bitrate out', () => {
+    const { session, out, status, advance } = setup(false);
     status.start();
-    const a = hub.addViewer('ab12', sink, { path: () => ({ kind: 'direct', rttMs: 2 }) });
-    a.leave('viewer closed the stream');
+    const a = viewer('ab12', 'direct', 2);
+    session.join(a);
+    session.leave(a, 'viewer closed the stream');
     expect(out.text.split('\n')).toEqual([
       'pixelpass: viewer ab12 joined (direct, 2 ms RTT); 1/2 watching',
       'pixelpass: viewer ab12 left: viewer closed the stream; 0/2 watching',
@@ -130,32 +140,31 @@ describe('HostStatus', () => {
     out.text = '';
     status.tick();
     expect(out.text).toBe(''); // idle: no summary spam
-    hub.addViewer('cd34', sink, { path: () => ({ kind: 'relay', rttMs: 40 }) });
+    session.join(viewer('cd34', 'relay', 40, 2));
     out.text = '';
     advance(10_000);
     status.tick();
     expect(out.text).toBe('pixelpass: status: 1/2 viewers (cd34 relay 40 ms), out 0 kbit/s, skips 0, drops 0, capture idle\n');
     status.stop();
-    expect(out.write).toBe(FakeOut.prototype.write);
   });
 
   it('a dropped viewer is reported once, as disconnected', () => {
-    const { hub, out, status } = setup(false);
+    const { session, out, status } = setup(false);
     status.start();
     const v = viewer('slow1', 'direct', 5, 7);
     // The hub reports a drop, then the removal that follows it.
-    hub.emit('viewer-dropped', 'slow1', 'not reading for 16 s', v);
-    hub.emit('viewer-left', 'slow1', 'not reading for 16 s', v);
+    session.emit('viewer-dropped', v, 'not reading for 16 s');
+    session.emit('viewer-left', v, 'not reading for 16 s');
     expect(out.text).toBe('pixelpass: warning: viewer slow1 disconnected: not reading for 16 s; 0/2 watching\n');
     status.stop();
   });
 
   it('on a terminal: one line redrawn in place, log lines above it, a prompt left alone', () => {
-    const { hub, out, status } = setup(true);
+    const { session, out, line, status } = setup(true);
     status.start();
     expect(out.text).toBe('\r\x1b[2K0/2 viewers · out 0 kbit/s · skips 0 · drops 0 · capture idle');
     out.text = '';
-    hub.addViewer('ab12', sink, { path: () => ({ kind: 'direct', rttMs: 2 }) });
+    session.join(viewer('ab12', 'direct', 2));
     // The event line clears the status line, prints, and the status line comes back under it.
     expect(out.text).toBe(
       '\r\x1b[2Kpixelpass: viewer ab12 joined (direct, 2 ms RTT); 1/2 watching\n0/2 viewers · out 0 kbit/s · skips 0 · drops 0 · capture idle',
@@ -164,11 +173,11 @@ describe('HostStatus', () => {
     status.tick();
     expect(out.text).toBe('\r\x1b[2K1/2 viewers (ab12 direct 2 ms) · out 0 kbit/s · skips 0 · drops 0 · capture idle');
     // A question waiting for an answer is not drawn over.
-    out.write('admit viewer cd34? [y/N] ');
+    line.print('admit viewer cd34? [y/N] ');
     out.text = '';
     status.tick();
     expect(out.text).toBe('');
-    out.write('y\n');
+    line.print('y\n');
     expect(out.text.endsWith('1/2 viewers (ab12 direct 2 ms) · out 0 kbit/s · skips 0 · drops 0 · capture idle')).toBe(true);
     out.text = '';
     status.stop();
@@ -176,10 +185,7 @@ describe('HostStatus', () => {
   });
 
   it('never wraps the live line', () => {
-    const hub = new BroadcastHub();
-    const sup = new CaptureSupervisor(async () => ({ exited: new Promise<string>(() => undefined), stop: async () => undefined }), 1000);
-    const out = new FakeOut(true, 30);
-    const status = new HostStatus(hub, sup, loggerTo(out), { maxViewers: 2, out, refreshEveryMs: 1e9 });
+    const { out, status } = setup(true, 30);
     status.start();
     expect(out.text).toBe('\r\x1b[2K0/2 viewers · out 0 kbit/s ·…');
     status.stop();

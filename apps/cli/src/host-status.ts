@@ -1,4 +1,14 @@
-import type { BroadcastHub, CaptureSupervisor, Logger, PathInfo, ViewerStats } from '@pixelpass/core';
+import type { CaptureState, HostSession, HostSessionEvents, Logger, PathInfo, ViewerStats } from '@pixelpass/core';
+
+type Listener<E extends keyof HostSessionEvents> = (...args: HostSessionEvents[E]) => void;
+
+/** What the display reads of a host session (a HostSession). */
+export interface HostStatusSource extends Pick<HostSession, 'viewerCount' | 'viewers' | 'totals' | 'captureState'> {
+  on<E extends keyof HostSessionEvents>(event: E, listener: Listener<E>): unknown;
+  off<E extends keyof HostSessionEvents>(event: E, listener: Listener<E>): unknown;
+}
+import type { TerminalLine } from './terminal-line.js';
+import { formatBitrate, formatBytes, RateMeter } from './units.js';
 
 /*
  * The host's status: who is watching (short endpoint id, direct or relay path,
@@ -6,8 +16,6 @@ import type { BroadcastHub, CaptureSupervisor, Logger, PathInfo, ViewerStats } f
  * service) it is a line per event plus a summary line every 10 s; on a terminal
  * one status line is redrawn in place under the log lines.
  */
-
-export type CaptureState = 'running' | 'lingering' | 'idle';
 
 export interface StatusSnapshot {
   readonly viewers: readonly ViewerStats[];
@@ -29,18 +37,6 @@ export type StatusEvent =
 export function formatPath(p: PathInfo): string {
   const kind = p.kind === 'unknown' ? 'path unknown' : p.kind;
   return p.rttMs === null ? kind : `${kind}, ${Math.round(p.rttMs)} ms RTT`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  if (n < 1_000_000) return `${(n / 1000).toFixed(1)} kB`;
-  if (n < 1_000_000_000) return `${(n / 1_000_000).toFixed(1)} MB`;
-  return `${(n / 1_000_000_000).toFixed(2)} GB`;
-}
-
-export function formatBitrate(bitsPerSec: number): string {
-  if (bitsPerSec < 1_000_000) return `${Math.round(bitsPerSec / 1000)} kbit/s`;
-  return `${(bitsPerSec / 1_000_000).toFixed(1)} Mbit/s`;
 }
 
 const count = (watching: number, max: number): string => `${watching}/${max} watching`;
@@ -81,112 +77,84 @@ export function formatStatus(s: StatusSnapshot, style: 'summary' | 'live'): stri
   return style === 'summary' ? `status: ${parts.join(', ')}` : parts.join(' · ');
 }
 
-/** Bitrate from a growing byte total, over a sliding window of samples. */
-export class RateMeter {
-  readonly #samples: Array<{ at: number; total: number }> = [];
-
-  constructor(private readonly windowMs = 5000) {}
-
-  /** Records `total` bytes at `at` ms; returns bits per second over the window. */
-  sample(at: number, total: number): number {
-    this.#samples.push({ at, total });
-    while (this.#samples.length > 2 && at - this.#samples[1]!.at >= this.windowMs) this.#samples.shift();
-    const first = this.#samples[0]!;
-    const dt = at - first.at;
-    return dt > 0 ? ((total - first.total) * 8 * 1000) / dt : 0;
-  }
-}
-
-/** Where the status goes: process.stderr, or a fake in tests. */
-export interface StatusOutput {
-  readonly isTTY?: boolean | undefined;
-  readonly columns?: number | undefined;
-  write(chunk: string | Uint8Array, ...rest: unknown[]): boolean;
-}
-
 export interface HostStatusOptions {
   readonly maxViewers: number;
-  readonly out?: StatusOutput;
   readonly summaryEveryMs?: number;
   readonly refreshEveryMs?: number;
   readonly now?: () => number;
 }
 
-/** Wires the hub's and supervisor's events to the status output. */
-export class HostStatus {
-  readonly #out: StatusOutput;
-  readonly #live: boolean;
+/**
+ * The host's status, drawing side: the session's events become log lines, and
+ * a live line on a terminal (a summary line every 10 s elsewhere).
+ */
+export class HostStatusDisplay {
   readonly #meter = new RateMeter();
   readonly #now: () => number;
   readonly #dropped = new Set<number>();
+  readonly #unsubscribe: Array<() => void> = [];
   #timer: NodeJS.Timeout | undefined;
-  #line = '';
-  /** A foreign write left the cursor mid-line (a prompt): do not draw over it. */
-  #held = false;
-  #restoreWrite: (() => void) | undefined;
   #lastSummaryHadViewers = false;
   #bitsPerSec = 0;
-  readonly #unsubscribe: Array<() => void> = [];
 
   constructor(
-    private readonly hub: BroadcastHub,
-    private readonly supervisor: CaptureSupervisor,
+    private readonly session: HostStatusSource,
+    private readonly line: TerminalLine,
     private readonly log: Logger,
     private readonly options: HostStatusOptions,
   ) {
-    this.#out = options.out ?? process.stderr;
-    this.#live = this.#out.isTTY === true;
     this.#now = options.now ?? Date.now;
   }
 
   start(): void {
     const max = this.options.maxViewers;
-    const joined = (_label: string, viewer: ViewerStats): void =>
-      this.log.info(formatEvent({ kind: 'joined', viewer, watching: this.hub.viewerCount, maxViewers: max }));
-    const left = (_label: string, reason: string, viewer: ViewerStats): void => {
+    const s = this.session;
+    const joined = (viewer: ViewerStats): void => this.log.info(formatEvent({ kind: 'joined', viewer, watching: s.viewerCount, maxViewers: max }));
+    const left = (viewer: ViewerStats, reason: string): void => {
       // A dropped viewer was already reported with its reason.
       if (this.#dropped.delete(viewer.id)) return;
-      this.log.info(formatEvent({ kind: 'left', viewer, reason, watching: this.hub.viewerCount, maxViewers: max }));
+      this.log.info(formatEvent({ kind: 'left', viewer, reason, watching: s.viewerCount, maxViewers: max }));
     };
-    const skipped = (_label: string, bytes: number, viewer: ViewerStats): void =>
-      this.log.warn(formatEvent({ kind: 'skipped', viewer, bytes }));
-    const dropped = (_label: string, reason: string, viewer: ViewerStats): void => {
+    const skipped = (viewer: ViewerStats, bytes: number): void => this.log.warn(formatEvent({ kind: 'skipped', viewer, bytes }));
+    const dropped = (viewer: ViewerStats, reason: string): void => {
       this.#dropped.add(viewer.id);
       // Reported before the hub removes it, so it is still counted.
-      this.log.warn(formatEvent({ kind: 'dropped', viewer, reason, watching: Math.max(0, this.hub.viewerCount - 1), maxViewers: max }));
+      this.log.warn(formatEvent({ kind: 'dropped', viewer, reason, watching: Math.max(0, s.viewerCount - 1), maxViewers: max }));
     };
-    this.hub.on('viewer-joined', joined).on('viewer-left', left).on('viewer-skipped', skipped).on('viewer-dropped', dropped);
-    this.#unsubscribe.push(() =>
-      this.hub.off('viewer-joined', joined).off('viewer-left', left).off('viewer-skipped', skipped).off('viewer-dropped', dropped),
-    );
-    if (this.#live) this.#interceptWrites();
-    const every = this.#live ? (this.options.refreshEveryMs ?? 1000) : (this.options.summaryEveryMs ?? 10_000);
-    this.#meter.sample(this.#now(), this.hub.totals().bytesSent);
+    s.on('viewer-joined', joined);
+    s.on('viewer-left', left);
+    s.on('viewer-skipped', skipped);
+    s.on('viewer-dropped', dropped);
+    this.#unsubscribe.push(() => {
+      s.off('viewer-joined', joined);
+      s.off('viewer-left', left);
+      s.off('viewer-skipped', skipped);
+      s.off('viewer-dropped', dropped);
+    });
+    const every = this.line.live ? (this.options.refreshEveryMs ?? 1000) : (this.options.summaryEveryMs ?? 10_000);
+    this.#meter.sample(this.#now(), s.totals().bytesSent);
     this.#timer = setInterval(() => this.tick(), every);
     this.#timer.unref();
-    if (this.#live) this.tick();
+    if (this.line.live) this.tick();
   }
 
-  /** Samples the bitrate and prints (summary) or redraws (terminal) the status. */
+  /** Samples the bitrate and redraws (terminal) or logs a summary (elsewhere). */
   tick(): void {
-    this.#bitsPerSec = this.#meter.sample(this.#now(), this.hub.totals().bytesSent);
-    const text = formatStatus(this.snapshot(), this.#live ? 'live' : 'summary');
-    if (this.#live) {
-      this.#draw(text);
-      return;
-    }
+    this.#bitsPerSec = this.#meter.sample(this.#now(), this.session.totals().bytesSent);
+    const snapshot = this.snapshot();
+    if (this.line.live) return this.line.show(formatStatus(snapshot, 'live'));
     // An idle host waiting for hours does not fill its log with "0 viewers".
-    const hasViewers = this.hub.viewerCount > 0;
-    if (hasViewers || this.#lastSummaryHadViewers) this.log.info(text);
+    const hasViewers = snapshot.viewers.length > 0;
+    if (hasViewers || this.#lastSummaryHadViewers) this.log.info(formatStatus(snapshot, 'summary'));
     this.#lastSummaryHadViewers = hasViewers;
   }
 
   snapshot(): StatusSnapshot {
-    const totals = this.hub.totals();
+    const totals = this.session.totals();
     return {
-      viewers: this.hub.viewerStats(),
+      viewers: this.session.viewers(),
       maxViewers: this.options.maxViewers,
-      capture: this.supervisor.running ? (this.supervisor.lingering ? 'lingering' : 'running') : 'idle',
+      capture: this.session.captureState(),
       bitsPerSec: this.#bitsPerSec,
       skips: totals.skips,
       drops: totals.drops,
@@ -197,41 +165,6 @@ export class HostStatus {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     for (const off of this.#unsubscribe.splice(0)) off();
-    if (this.#live && this.#line && !this.#held) this.#raw('\r\x1b[2K');
-    this.#line = '';
-    this.#restoreWrite?.();
-    this.#restoreWrite = undefined;
-  }
-
-  #draw(text: string): void {
-    const columns = this.#out.columns ?? 80;
-    // Never wrap: a wrapped line cannot be redrawn with a carriage return.
-    this.#line = text.length >= columns ? `${text.slice(0, columns - 2)}…` : text;
-    if (!this.#held) this.#raw(`\r\x1b[2K${this.#line}`);
-  }
-
-  #raw: (text: string) => void = (text) => void this.#out.write(text);
-
-  /**
-   * Everything else on stderr (log lines from any component, the approval
-   * prompt) goes above the status line: clear it before a write, draw it again
-   * after one that ends a line; after a prompt left mid-line, wait.
-   */
-  #interceptWrites(): void {
-    const out = this.#out;
-    const original = out.write.bind(out);
-    this.#raw = (text) => void original(text);
-    const patched = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-      if (this.#line && !this.#held) original('\r\x1b[2K');
-      const ok = original(chunk, ...rest);
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      this.#held = !text.endsWith('\n');
-      if (!this.#held && this.#line) original(this.#line);
-      return ok;
-    };
-    (out as { write: StatusOutput['write'] }).write = patched;
-    this.#restoreWrite = () => {
-      (out as { write: StatusOutput['write'] }).write = original;
-    };
+    this.line.clear();
   }
 }

@@ -1,27 +1,19 @@
 import { input, select } from '@inquirer/prompts';
-import { execa } from 'execa';
-import { parseTicket } from '@pixelpass/core';
-import { describeApp, PulseAppList } from '@pixelpass/audio-pulse';
-import { parseMonitors } from '@pixelpass/capture-x11';
+import { errorMessage, parseTicket } from '@pixelpass/core';
 import { readConfig, updateConfig } from './cli-config.js';
+import { x11Monitors, soundServer } from './composition.js';
 import { audioChoices, playerChoices, sourceChoices, type AppInfo, type MonitorInfo, type SourceAnswer } from './menu-choices.js';
 import { installedPlayers } from './player-check.js';
 import { sessionKind } from './session.js';
 
-async function x11Monitors(env: NodeJS.ProcessEnv): Promise<MonitorInfo[]> {
-  const r = await execa('xrandr', ['--listmonitors'], { reject: false, timeout: 5000, env });
-  return r.exitCode === 0 ? parseMonitors(String(r.stdout)) : [];
-}
-
 /** Hook for the audio adapter's app lister; 'unavailable' when there is no sound server. */
 export type PlayingAppLister = () => Promise<readonly AppInfo[]>;
 
-const listPlayingApps: PlayingAppLister = async () =>
-  (await new PulseAppList().list()).map((app) => ({ name: app.name, label: describeApp(app) }));
+const listPlayingApps: PlayingAppLister = () => soundServer().playingApps();
 
 async function hostQuestions(env: NodeJS.ProcessEnv, listApps: PlayingAppLister): Promise<string[]> {
   const session = sessionKind(env);
-  const monitors = session === 'x11' ? await x11Monitors(env) : [];
+  const monitors = session === 'x11' ? await x11Monitors(env.DISPLAY).catch(() => []) : [];
   const picked: SourceAnswer = await select({ message: 'What do you want to share?', choices: sourceChoices(session, monitors) });
   let source: readonly string[];
   if (picked === 'ask-window') {
@@ -44,7 +36,7 @@ export function validateTicket(text: string): true | string {
     parseTicket(text);
     return true;
   } catch (err) {
-    return (err as Error).message;
+    return errorMessage(err);
   }
 }
 

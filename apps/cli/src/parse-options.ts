@@ -21,12 +21,15 @@ export function numberIn(name: string, min: number, max: number): (value: string
   };
 }
 
-export function oneOf<T extends string>(name: string, allowed: readonly T[]): (value: string) => T {
+/** "1280x720" → { width, height }, each a whole number within the bounds. */
+export function sizeIn(name: string, min: number, max: number): (value: string) => { width: number; height: number } {
   return (value) => {
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new UsageError(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    const m = /^\s*(\d+)x(\d+)\s*$/i.exec(value);
+    const [w, h] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+    if (!m || w < min || w > max || h < min || h > max) {
+      throw new UsageError(`${name} must be WIDTHxHEIGHT, each from ${min} to ${max}, e.g. 1280x720 (got "${value}")`);
     }
-    return value as T;
+    return { width: w, height: h };
   };
 }
 

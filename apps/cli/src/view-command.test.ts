@@ -1,19 +1,20 @@
-import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import { shouldRestartPlayer } from './view-command.js';
+import { describeViewerEnd } from './view-command.js';
 
-describe('shouldRestartPlayer', () => {
-  const now = 100_000;
+describe('describeViewerEnd: what the person watching is told', () => {
   it.each([
-    ['user closed the player (no stream end)', undefined, 60_000, 0, false],
-    ['player went away first', { kind: 'player-closed', at: now - 100 }, 60_000, 0, false],
-    ['host unreachable', { kind: 'unreachable', at: now - 100 }, 60_000, 0, false],
-    ['stream broke just now', { kind: 'broken', at: now - 100 }, 60_000, 0, true],
-    ['host ended the stream just now', { kind: 'host-ended', at: now - 100 }, 60_000, 0, true],
-    ['stream ended long before the player quit', { kind: 'broken', at: now - 60_000 }, 120_000, 0, false],
-    ['quick crash loop', { kind: 'broken', at: now - 100 }, 200, 3, false],
-    ['too many in a row', { kind: 'broken', at: now - 100 }, 60_000, 10, false],
-  ])('%s → %s', (_name, lastEnd, ranFor, restarts, expected) => {
-    expect(shouldRestartPlayer(lastEnd, now, ranFor, restarts)).toBe(expected);
+    ['Ctrl-C', { kind: 'stopped' } as const, undefined, false],
+    ['the player closed', { kind: 'player-closed' } as const, 'the player was closed; stopping', false],
+    ['the host stopped', { kind: 'host-stopped' } as const, 'the host stopped sharing', false],
+    [
+      'the host is full',
+      { kind: 'refused', refusal: { status: 503, code: 'full', message: 'the host is full (2 of 2 watching); try again later' } } as const,
+      'the host is full (2 of 2 watching); try again later',
+      true,
+    ],
+    ['declined', { kind: 'refused', refusal: { status: 403, code: 'declined', message: 'the host declined' } } as const, 'the host declined', true],
+    ['unreachable', { kind: 'unreachable', message: 'the host cannot be reached' } as const, 'the host cannot be reached', true],
+  ])('%s', (_n, end, line, failure) => {
+    expect(describeViewerEnd(end)).toEqual({ line, failure });
   });
 });

@@ -1,103 +1,62 @@
-import { inject, injectable } from 'tsyringe';
-import {
-  LocalStreamServer,
-  LOGGER,
-  parseTicket,
-  PLAYER_LAUNCHER,
-  TRANSPORT,
-  tunnelRequest,
-  ViewerLink,
-  type Logger,
-  type PlayerLauncher,
-  type Transport,
-} from '@pixelpass/core';
-import { LiveLine } from './live-line.js';
+import { PixelpassError, StreamRefused, type Logger, type ViewerEnd } from '@pixelpass/core';
+import { buildViewer } from './composition.js';
 import type { ViewOptions } from './options.js';
 import { checkVlcPlugins, describeMissingPlugins } from './player-check.js';
-import { ViewerStatusDisplay } from './viewer-status-display.js';
 import type { Shutdown } from './shutdown.js';
+import type { TerminalLine } from './terminal-line.js';
+import { ViewerStatusDisplay } from './viewer-status.js';
 
-/** `pixelpass view <ticket>`: connects, serves a local URL for players, launches one. */
-@injectable()
-export class ViewCommand {
-  constructor(
-    @inject(TRANSPORT) private readonly transport: Transport,
-    @inject(PLAYER_LAUNCHER) private readonly player: PlayerLauncher,
-    @inject(LOGGER) private readonly log: Logger,
-  ) {}
+/** The host refused this viewer, or watching could not go on: exit 1 with the host's reason. */
+export class ViewingEnded extends PixelpassError {}
 
-  async run(o: ViewOptions, shutdown: Shutdown): Promise<void> {
-    const ticket = parseTicket(o.ticket);
-    this.transport.validateAddress(ticket.address);
-    // Logs go above a live status line on a terminal; plain lines elsewhere.
-    const live = new LiveLine(this.log);
-    shutdown.add(() => live.clear());
-    const link = new ViewerLink(this.transport, ticket.address, live);
-    shutdown.add(() => link.close());
-    live.spin('connecting to the host…');
-    const connection = await link.connect();
-    live.clear();
-    this.log.info(`connected to host ${connection.peer.shortId} (${connection.peer.path().kind} path)`);
-
-    const server = new LocalStreamServer({
-      openUpstream: () => link.openStream(),
-      upstreamRequest: tunnelRequest(ticket.secret),
-      log: live,
-    });
-    const url = await server.listen();
-    shutdown.add(() => server.close());
-    shutdown.add(() =>
-      this.log.info(
-        `summary received=${server.stats.bytesReceived} streams=${server.stats.streamsOpened} reconnects=${link.reconnects}`,
-      ),
-    );
-    process.stdout.write(`${url}\n`);
-    const status = new ViewerStatusDisplay(live, link, server);
-    status.start();
-    shutdown.add(() => status.stop());
-
-    if (this.player.id === 'vlc') {
-      const missing = await checkVlcPlugins();
-      if (missing.length) live.warn(`${describeMissingPlugins(missing)}; VLC may show nothing`);
-    }
-
-    const host = await link.hostInfo(ticket.secret);
-    if (host) this.log.info(`watching ${host.name}`);
-    const title = `pixelpass — ${host?.name ?? connection.peer.shortId}`;
-    let restarts = 0;
-    for (;;) {
-      const launched = await this.player.launch(url, { title });
-      const started = Date.now();
-      shutdown.add(() => launched.stop());
-      if (this.player.id !== 'none' && restarts === 0) {
-        this.log.info(`${this.player.id} started; close it or press Ctrl-C to stop`);
-      }
-      const why = await Promise.race([shutdown.requested, launched.exited.then(() => 'player closed')]);
-      if (why !== 'player closed') return;
-      const restart = shouldRestartPlayer(server.lastEnd, Date.now(), Date.now() - started, restarts);
-      if (!restart) {
-        this.log.info('the player was closed; stopping');
-        return;
-      }
-      restarts = Date.now() - started > 30_000 ? 1 : restarts + 1;
-      this.log.warn(`the stream ${server.lastEnd?.kind === 'host-ended' ? 'ended' : 'broke'}; starting ${this.player.id} again`);
-    }
+/** What the person watching is told when watching ends, and whether that is a failure. */
+export function describeViewerEnd(end: ViewerEnd): { readonly line: string | undefined; readonly failure: boolean } {
+  switch (end.kind) {
+    case 'stopped':
+      return { line: undefined, failure: false };
+    case 'player-closed':
+      return { line: 'the player was closed; stopping', failure: false };
+    case 'host-stopped':
+      return { line: 'the host stopped sharing', failure: false };
+    case 'refused':
+      return { line: end.refusal.message, failure: true };
+    case 'unreachable':
+      return { line: end.message, failure: true };
   }
 }
 
 /**
- * A player that quits right after its stream ended or broke did not choose to
- * quit: start it again (the link redials with backoff), a bounded number of times
- * in a row. A player the user closed, or one the host cannot be reached for, stays closed.
+ * `pixelpass view <ticket>`, the terminal side: connects (with a spinner),
+ * prints the local URL, shows the status line, and says why watching ended.
  */
-export function shouldRestartPlayer(
-  lastEnd: { readonly kind: string; readonly at: number } | undefined,
-  now: number,
-  ranForMs: number,
-  restartsInARow: number,
-): boolean {
-  if (!lastEnd || (lastEnd.kind !== 'broken' && lastEnd.kind !== 'host-ended')) return false;
-  if (now - lastEnd.at > 5000) return false;
-  if (ranForMs < 1000 && restartsInARow >= 3) return false;
-  return restartsInARow < 10;
+export async function runView(o: ViewOptions, ui: { readonly line: TerminalLine; readonly log: Logger }, shutdown: Shutdown): Promise<void> {
+  const { line, log } = ui;
+  const { session, player } = buildViewer(o, log);
+  shutdown.add(() => session.close());
+  line.spin('connecting to the host…');
+  const peer = await session.connect().finally(() => line.clear());
+  log.info(`connected to host ${peer.shortId} (${peer.path().kind} path)`);
+  let host;
+  try {
+    host = await session.hostInfo();
+  } catch (err) {
+    // A wrong secret is known before any player starts.
+    if (err instanceof StreamRefused) throw new ViewingEnded(err.refusal.message);
+    throw err;
+  }
+  const url = await session.serve();
+  process.stdout.write(`${url}\n`);
+  if (host) log.info(`watching ${host.name}'s screen`);
+  const status = new ViewerStatusDisplay(session, line, log);
+  status.start();
+  shutdown.add(() => status.stop());
+  if (player.id === 'vlc') {
+    const missing = await checkVlcPlugins();
+    if (missing.length) log.warn(`${describeMissingPlugins(missing)}; VLC may show nothing`);
+  }
+  const end = await session.watch(url, `pixelpass — ${host?.name ?? peer.shortId}`, shutdown.signal);
+  status.stop();
+  const told = describeViewerEnd(end);
+  if (told.failure) throw new ViewingEnded(told.line!);
+  if (told.line) log.info(told.line);
 }

@@ -1,40 +1,14 @@
-/** The viewer's live status, pure side: a snapshot, its one-line form, and what changed. */
-export interface ViewerSnapshot {
-  readonly connected: boolean;
-  readonly path: 'direct' | 'relay' | 'unknown';
-  readonly rttMs: number | null;
-  readonly bytesReceived: number;
-  readonly players: number;
-  readonly reconnects: number;
-}
+import type { Logger, ViewerSession, ViewerSnapshot } from '@pixelpass/core';
+import type { TerminalLine } from './terminal-line.js';
+import { formatBitrate, formatBytes } from './units.js';
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
-}
-
-/** Rate from two byte counts `ms` apart, e.g. "2.1 Mbit/s". */
-export function formatRate(bytes: number, ms: number): string {
-  if (ms <= 0) return '—';
-  const bits = (bytes * 8 * 1000) / ms;
-  if (bits < 1000) return `${Math.round(bits)} bit/s`;
-  if (bits < 1_000_000) return `${Math.round(bits / 1000)} kbit/s`;
-  return `${(bits / 1_000_000).toFixed(1)} Mbit/s`;
-}
-
-export function formatViewerStatus(s: ViewerSnapshot, rate?: string): string {
+/** The viewer's status in one line, for the live line on a terminal. */
+export function formatViewerStatus(s: ViewerSnapshot, bitsPerSec?: number): string {
   const parts = [
     s.connected ? '● connected' : '○ reconnecting',
-    `${s.path} path`,
-    `RTT ${s.rttMs === null ? '—' : `${Math.round(s.rttMs)} ms`}`,
-    `${formatBytes(s.bytesReceived)} received${rate ? ` (${rate})` : ''}`,
+    `${s.path.kind} path`,
+    `RTT ${s.path.rttMs === null ? '—' : `${Math.round(s.path.rttMs)} ms`}`,
+    `${formatBytes(s.bytesReceived)} received${bitsPerSec === undefined ? '' : ` (${formatBitrate(bitsPerSec)})`}`,
     s.players === 1 ? '1 player' : `${s.players} players`,
   ];
   return parts.join(' · ');
@@ -44,8 +18,49 @@ export function formatViewerStatus(s: ViewerSnapshot, rate?: string): string {
 export function statusEvents(prev: ViewerSnapshot | undefined, next: ViewerSnapshot): string[] {
   const out: string[] = [];
   if (!prev || prev.connected !== next.connected) out.push(next.connected ? 'status: connected' : 'status: connection lost, reconnecting');
-  if (prev && prev.path !== next.path && next.path !== 'unknown') out.push(`status: now on a ${next.path} path`);
+  if (prev && prev.path.kind !== next.path.kind && next.path.kind !== 'unknown') out.push(`status: now on a ${next.path.kind} path`);
   if (prev && next.players !== prev.players) out.push(`status: ${next.players === 1 ? '1 player' : `${next.players} players`} watching`);
   if (prev && prev.bytesReceived === 0 && next.bytesReceived > 0) out.push('status: first bytes of the stream arrived');
   return out;
+}
+
+/** Samples the viewer once a second: redrawn in place on a terminal, a log line per change elsewhere. */
+export class ViewerStatusDisplay {
+  #timer: NodeJS.Timeout | undefined;
+  #prev: ViewerSnapshot | undefined;
+  #lastBytes = 0;
+  #lastAt = Date.now();
+
+  constructor(
+    private readonly session: ViewerSession,
+    private readonly line: TerminalLine,
+    private readonly log: Logger,
+  ) {}
+
+  start(intervalMs = 1000): void {
+    // Off a terminal the "connected" line was already logged; report changes only.
+    if (!this.line.live) this.#prev = this.session.snapshot();
+    const tick = (): void => {
+      const s = this.session.snapshot();
+      const now = Date.now();
+      if (this.line.live) {
+        const dt = now - this.#lastAt;
+        this.line.show(formatViewerStatus(s, dt > 0 ? ((s.bytesReceived - this.#lastBytes) * 8000) / dt : undefined));
+      } else {
+        for (const event of statusEvents(this.#prev, s)) this.log.info(event);
+      }
+      this.#prev = s;
+      this.#lastBytes = s.bytesReceived;
+      this.#lastAt = now;
+    };
+    tick();
+    this.#timer = setInterval(tick, intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.line.clear();
+  }
 }

@@ -1,6 +1,7 @@
 import type { ResultPromise } from 'execa';
 import {
   PixelpassError,
+  errorMessage,
   UsageError,
   silentLogger,
   type AudioSession,
@@ -57,20 +58,21 @@ export class PulseAppAudio implements AudioSource {
   /**
    * Fails with the list of playing apps when nothing matches, so a host can
    * refuse a wrong name at once rather than when the first viewer arrives.
-   * Without a sound server it passes: open() then reports audio as off.
+   * Without a sound server it says so (the share goes on without sound).
    */
-  async assertPlaying(): Promise<void> {
+  async check(): Promise<string | undefined> {
     let sinks: Sink[];
     let inputs: SinkInput[];
     try {
       [sinks, inputs] = await Promise.all([this.#pactl.sinks(), this.#pactl.sinkInputs()]);
     } catch (err) {
-      if (isUnavailable(err)) return;
+      if (isUnavailable(err)) return `audio will be off: ${errorMessage(err)}`;
       throw err;
     }
     if (!inputs.some((i) => matchesApp(i, this.query))) {
       throw new UsageError(noMatchMessage(this.query, playingApps(inputs, sinks)));
     }
+    return undefined;
   }
 
   async open(): Promise<AudioSession | { readonly unavailable: string }> {
@@ -183,7 +185,7 @@ class AppAudioRoute {
       clearTimeout(this.#sweepTimer);
       this.#sweepTimer = setTimeout(() => {
         this.#sweeping = this.#sweeping.then(() => this.#sweep()).then(() => undefined, (err: unknown) => {
-          this.log.warn(`could not route a new stream of ${this.query}: ${(err as Error).message}`);
+          this.log.warn(`could not route a new stream of ${this.query}: ${errorMessage(err)}`);
         });
       }, this.settleMs);
     });
@@ -213,7 +215,7 @@ class AppAudioRoute {
         moved++;
       } catch (err) {
         // The stream may have ended between listing and moving.
-        this.log.warn(`could not capture stream #${input.index} of ${this.query}: ${(err as Error).message}`);
+        this.log.warn(`could not capture stream #${input.index} of ${this.query}: ${errorMessage(err)}`);
       }
     }
     return moved;
@@ -246,15 +248,15 @@ class AppAudioRoute {
           const from = this.#movedFrom.get(input.index);
           if (from === undefined || input.sink !== ours?.index) continue;
           const to = names.has(from) ? from : this.listenOn;
-          await this.pactl.moveSinkInput(input.index, to).catch((err: unknown) => problems.push((err as Error).message));
+          await this.pactl.moveSinkInput(input.index, to).catch((err: unknown) => problems.push(errorMessage(err)));
         }
       } catch (err) {
-        problems.push((err as Error).message);
+        problems.push(errorMessage(err));
       }
       // Loopback first: it reads our sink's monitor.
       for (const module of [this.#loopbackModule, this.#nullSinkModule]) {
         if (module === undefined) continue;
-        await this.pactl.unloadModule(module).catch((err: unknown) => problems.push((err as Error).message));
+        await this.pactl.unloadModule(module).catch((err: unknown) => problems.push(errorMessage(err)));
       }
       this.#loopbackModule = this.#nullSinkModule = undefined;
       if (problems.length) this.log.warn(`restoring audio routing: ${problems.join('; ')} (run "pixelpass repair")`);

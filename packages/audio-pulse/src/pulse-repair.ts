@@ -1,3 +1,4 @@
+import { errorMessage } from '@pixelpass/core';
 import { hostname } from 'node:os';
 import { Pactl, processAlive } from './pactl.js';
 import { planRepair, type RepairStep } from './pulse-model.js';
@@ -34,7 +35,7 @@ export class PulseRepair {
         else if (!stopProcess(step.pid)) continue;
         done.push(step.label);
       } catch (err) {
-        failed.push(`${step.kind} failed (${step.label}): ${(err as Error).message}`);
+        failed.push(`${step.kind} failed (${step.label}): ${errorMessage(err)}`);
       }
     }
     return { done, failed };

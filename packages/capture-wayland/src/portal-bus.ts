@@ -1,3 +1,4 @@
+import { errorMessage } from '@pixelpass/core';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import dbus from 'dbus-next';
@@ -38,9 +39,6 @@ export function sessionBusAddress(env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * How the screen cast reaches PipeWire. The portal hands out a descriptor for a
@@ -71,7 +69,7 @@ export function pipewireAccess(): PipeWireAccess {
     fromDbusNext('usocket');
     access = { kind: 'portal-fd' };
   } catch (err) {
-    access = { kind: 'direct', why: `usocket is not installed (${errorText(err).split('\n')[0]})` };
+    access = { kind: 'direct', why: `usocket is not installed (${errorMessage(err).split('\n')[0]})` };
   }
   return access;
 }
@@ -120,8 +118,8 @@ export class PortalBus {
       }, timeoutMs);
       bus.on('error', (err: unknown) => {
         clearTimeout(timer);
-        if (portalBus) portalBus.#lost(`the session bus connection failed: ${errorText(err)}`);
-        else reject(new NoSessionBus(`cannot connect to the D-Bus session bus at ${address}: ${errorText(err)}`));
+        if (portalBus) portalBus.#lost(`the session bus connection failed: ${errorMessage(err)}`);
+        else reject(new NoSessionBus(`cannot connect to the D-Bus session bus at ${address}: ${errorMessage(err)}`));
       });
       bus.on('connect', () => {
         clearTimeout(timer);

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync } from 'node:fs';
-import type { CaptureRequest, CaptureSession, CaptureSource } from '@pixelpass/core';
+import { Cancelled, type CaptureRequest, type CaptureSession, type CaptureSource, errorMessage } from '@pixelpass/core';
 import { PipeWireUnusable, PortalRequestFailed, PortalTimeout, PortalUnavailable } from './errors.js';
 import { PortalBus, pipewireAccess, toVariants, unwrapVariants, type Plain } from './portal-bus.js';
 import {
@@ -74,10 +74,10 @@ export class PortalScreenCast implements CaptureSource {
    * share the chosen source type; returns what will be asked for. Lets the host
    * fail at once instead of when the first viewer arrives.
    */
-  async check(): Promise<string> {
+  async check(signal?: AbortSignal): Promise<string> {
     const bus = await PortalBus.connect(this.#env, this.#callTimeoutMs);
     try {
-      const caps = await new PortalCall(bus, this.#callTimeoutMs).capabilities();
+      const caps = await new PortalCall(bus, this.#callTimeoutMs, signal).capabilities();
       selectSourcesOptions(caps, { sourceType: this.sourceType, cursor: this.cursor });
       const remembered = caps.version >= 4 && (await this.tokens.load(restoreTokenKey(this)));
       return `a ${this.sourceType} chosen in the desktop's share dialog (ScreenCast portal version ${caps.version}${
@@ -88,9 +88,10 @@ export class PortalScreenCast implements CaptureSource {
     }
   }
 
-  async open(request: CaptureRequest): Promise<CaptureSession> {
+  async open(request: CaptureRequest, signal: AbortSignal): Promise<CaptureSession> {
+    if (signal.aborted) throw new Cancelled('the screen cast was cancelled');
     const bus = await PortalBus.connect(this.#env, this.#callTimeoutMs);
-    const portal = new PortalCall(bus, this.#callTimeoutMs);
+    const portal = new PortalCall(bus, this.#callTimeoutMs, signal);
     let sessionHandle: string | undefined;
     let fd: number | undefined;
     try {
@@ -179,7 +180,7 @@ function assertSocket(fd: number): void {
     if (!fstatSync(fd).isSocket()) throw new Error('not a socket');
   } catch (err) {
     safeClose(fd);
-    throw new PipeWireUnusable(`the PipeWire descriptor from the desktop portal is unusable (${(err as Error).message})`);
+    throw new PipeWireUnusable(`the PipeWire descriptor from the desktop portal is unusable (${errorMessage(err)})`);
   }
 }
 
@@ -195,13 +196,30 @@ function safeClose(fd: number): void {
 class PortalCall {
   #unsubscribeClosed: ((local?: boolean) => Promise<void>) | undefined;
 
+  /** Rejects with Cancelled when the caller's signal aborts (Ctrl-C while the dialog is open). */
+  readonly #aborted: Promise<never>;
+
   constructor(
     private readonly bus: PortalBus,
     private readonly timeoutMs: number,
-  ) {}
+    private readonly signal: AbortSignal = new AbortController().signal,
+  ) {
+    this.#aborted = new Promise<never>((_, reject) => {
+      const cancel = (): void => reject(new Cancelled('the screen cast was cancelled'));
+      if (signal.aborted) cancel();
+      else signal.addEventListener('abort', cancel, { once: true });
+    });
+    this.#aborted.catch(() => undefined);
+  }
+
+  /** `op`, unless the caller cancels first. */
+  #unlessCancelled<T>(op: Promise<T>): Promise<T> {
+    op.catch(() => undefined);
+    return Promise.race([op, this.#aborted]);
+  }
 
   async capabilities(): Promise<PortalCapabilities> {
-    const [all] = await this.bus.call(
+    const [all] = await this.#unlessCancelled(this.bus.call(
       PORTAL_BUS_NAME,
       PORTAL_OBJECT_PATH,
       'org.freedesktop.DBus.Properties',
@@ -209,7 +227,7 @@ class PortalCall {
       's',
       [SCREENCAST_INTERFACE],
       'ScreenCast properties',
-    );
+    ));
     const props = unwrapVariants(all) as Record<string, Plain>;
     const num = (v: Plain | undefined): number => (typeof v === 'number' ? v : 0);
     if (props.AvailableSourceTypes === undefined && props.version === undefined) {
@@ -226,7 +244,9 @@ class PortalCall {
   }
 
   call(member: string, signature: string, args: unknown[]): Promise<unknown[]> {
-    return this.bus.call(PORTAL_BUS_NAME, PORTAL_OBJECT_PATH, SCREENCAST_INTERFACE, member, signature, args, `ScreenCast.${member}`);
+    return this.#unlessCancelled(
+      this.bus.call(PORTAL_BUS_NAME, PORTAL_OBJECT_PATH, SCREENCAST_INTERFACE, member, signature, args, `ScreenCast.${member}`),
+    );
   }
 
   /**
@@ -261,14 +281,23 @@ class PortalCall {
         path = returned;
         unsubscribe.push(await this.bus.subscribe({ path, iface: REQUEST_INTERFACE, member: 'Response', handle: onResponse(path) }));
       }
+      const closeRequest = (): void =>
+        void this.bus.call(PORTAL_BUS_NAME, path, REQUEST_INTERFACE, 'Close', '', [], 'Request.Close').catch(() => undefined);
       const answer =
         responses.get(path) ??
         (await new Promise<{ code: number; results: Record<string, Plain> }>((resolve, reject) => {
+          // Cancelled while the dialog is up: close it now, not when the user gives up on it.
+          const onAbort = (): void => {
+            clearTimeout(timer);
+            settle = undefined;
+            closeRequest();
+            reject(new Cancelled('the screen-share dialog was closed: pixelpass is stopping'));
+          };
+          this.signal.addEventListener('abort', onAbort, { once: true });
           const timer = setTimeout(() => {
             settle = undefined;
-            void this.bus
-              .call(PORTAL_BUS_NAME, path, REQUEST_INTERFACE, 'Close', '', [], 'Request.Close')
-              .catch(() => undefined);
+            this.signal.removeEventListener('abort', onAbort);
+            closeRequest();
             reject(
               new PortalTimeout(
                 member === 'Start'
@@ -279,8 +308,10 @@ class PortalCall {
           }, responseTimeoutMs);
           settle = (a) => {
             clearTimeout(timer);
+            this.signal.removeEventListener('abort', onAbort);
             resolve(a);
           };
+          if (this.signal.aborted) onAbort();
         }));
       const error = responseError(member, answer.code);
       if (error) throw error;

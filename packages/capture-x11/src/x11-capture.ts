@@ -4,6 +4,7 @@ import {
   type CaptureRequest,
   type CaptureSession,
   type CaptureSource,
+  type ShareMonitor,
 } from '@pixelpass/core';
 import { describeMonitor, parseMonitors, selectMonitor } from './monitors.js';
 import {
@@ -70,6 +71,12 @@ export class X11Capture implements CaptureSource {
   async check(): Promise<string> {
     const display = this.display();
     return (await this.#resolve(display)).label;
+  }
+
+  /** The RandR monitors of the display (empty when it cannot be asked). */
+  async monitors(): Promise<readonly ShareMonitor[]> {
+    const r = await runXTool('xrandr', this.display(), ['--listmonitors']).catch(() => undefined);
+    return r?.ok ? parseMonitors(r.stdout).map(({ name, width, height, primary }) => ({ name, width, height, primary })) : [];
   }
 
   async open(request: CaptureRequest): Promise<CaptureSession> {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { errorMessage } from './errors.js';
 import { MediaChunk } from './media-chunk.js';
 import { TS_PACKET_SIZE, TsStreamInspector } from './mpeg-ts.js';
 import type { PathInfo } from './ports/transport.js';
@@ -449,7 +450,7 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
     } catch (err) {
       viewer.bytesDiscarded += viewer.inFlight;
       viewer.inFlight = 0;
-      this.#remove(viewer, `write failed: ${(err as Error).message}`, true);
+      this.#remove(viewer, `write failed: ${errorMessage(err)}`, true);
     }
     // Only now, with no write in flight, are its numbers final.
     this.#departed.push(viewer.stats());

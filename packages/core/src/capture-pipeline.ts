@@ -1,11 +1,11 @@
 import type { BroadcastHub } from './broadcast-hub.js';
 import type { CaptureRun } from './capture-supervisor.js';
-import { PipelineFailed } from './errors.js';
+import { errorMessage, PipelineFailed, PixelpassError, throwIfAborted } from './errors.js';
 import type { Logger } from './logger.js';
 import { TsPacketAligner } from './mpeg-ts.js';
 import { composePipeline } from './pipeline.js';
 import type { AudioSession, AudioSource } from './ports/audio.js';
-import type { CaptureSource } from './ports/capture.js';
+import type { CaptureSession, CaptureSource } from './ports/capture.js';
 import type { EncodeSettings, Encoder } from './ports/encoder.js';
 import type { MediaRunner } from './ports/media-runner.js';
 
@@ -24,6 +24,22 @@ export interface CapturePipelineDeps {
   readonly log: Logger;
 }
 
+/** What is known when a run's media process is gone. */
+export interface RunEnd {
+  /** The host stopped the run on purpose (last viewer gone, host stopping). */
+  readonly stopping: boolean;
+  /** The capture source ended by itself first (window closed, portal session closed). */
+  readonly sourceEnded?: string | undefined;
+  readonly exit: { readonly code: number | null; readonly reason: string };
+}
+
+/** Why a run ended, for the viewers and the log; empty when it was stopped on purpose. */
+export function runEndReason(end: RunEnd): string {
+  if (end.stopping) return '';
+  if (end.sourceEnded !== undefined) return `capture source ended: ${end.sourceEnded}`;
+  return end.exit.reason || `pipeline exited with code ${end.exit.code}`;
+}
+
 /**
  * Starts one capture run: opens the capture and audio sessions, composes their
  * fragments with the encoder's into one pipeline, runs it, and publishes its
@@ -38,28 +54,18 @@ export class CapturePipeline {
     private readonly settings: CaptureSettings,
   ) {}
 
-  async start(): Promise<CaptureRun> {
-    const { capture, audio, encoder, runner, hub, log } = this.deps;
-    const session = await capture.open({
-      fps: this.settings.fps,
-      maxWidth: this.settings.maxWidth,
-      maxHeight: this.settings.maxHeight,
-    });
+  /** `signal` cancels a start in progress (the share dialog is closed at once). */
+  async start(signal: AbortSignal): Promise<CaptureRun> {
+    const { capture, runner, hub, log } = this.deps;
+    const session = await capture.open({ fps: this.settings.fps, maxWidth: this.settings.maxWidth, maxHeight: this.settings.maxHeight }, signal);
     let audioSession: AudioSession | undefined;
     try {
-      if (audio) {
-        const opened = await audio.open();
-        if ('unavailable' in opened) {
-          if (!this.#audioNoticeGiven) log.warn(`audio is off: ${opened.unavailable}`);
-          this.#audioNoticeGiven = true;
-        } else {
-          audioSession = opened;
-        }
-      }
+      audioSession = await this.#openAudio(signal);
+      throwIfAborted(signal, 'starting the capture');
       const spec = composePipeline({
         video: session.video,
         audio: audioSession?.audio,
-        encoder: encoder.fragment(this.settings),
+        encoder: this.deps.encoder.fragment(this.settings),
         fps: this.settings.fps,
         geometry: session.geometry,
         maxWidth: this.settings.maxWidth,
@@ -69,40 +75,54 @@ export class CapturePipeline {
       hub.reset();
       const running = await runner.start(spec);
       log.info(
-        `capture started: ${session.description}${audioSession ? ` + ${audioSession.description}` : ', no audio'}, ${encoder.id}`,
+        `capture started: ${session.description}${audioSession ? ` + ${audioSession.description}` : ', no audio'}, ${this.deps.encoder.id}`,
       );
-      let stopping = false;
-      let endReason = '';
-      const aligner = new TsPacketAligner();
-      const pumped = (async () => {
-        for await (const chunk of running.output) hub.publish(aligner.push(chunk));
-      })().catch((err: unknown) => log.warn(`reading the pipeline failed: ${String(err)}`));
-
-      void session.ended?.then(async (why) => {
-        if (stopping) return;
-        log.warn(`capture source ended: ${why}`);
-        endReason = `capture source ended: ${why}`;
-        await running.stop();
-      });
-      const exited = running.exited.then(async ({ code, reason }) => {
-        await pumped;
-        await Promise.allSettled([session.close(), audioSession?.close()]);
-        const why = stopping ? '' : endReason || reason || `pipeline exited with code ${code}`;
-        hub.endAll(why || 'capture stopped', why !== '');
-        return why;
-      });
-      return {
-        exited,
-        stop: async () => {
-          stopping = true;
-          await running.stop();
-          await exited;
-        },
-      };
+      return this.#watch(session, audioSession, running);
     } catch (err) {
       await Promise.allSettled([session.close(), audioSession?.close()]);
-      if (err instanceof Error && 'kind' in err) throw err;
-      throw new PipelineFailed(`could not start the media pipeline: ${(err as Error).message}`, { cause: err });
+      if (err instanceof PixelpassError) throw err;
+      throw new PipelineFailed(`could not start the media pipeline: ${errorMessage(err)}`, { cause: err });
     }
+  }
+
+  async #openAudio(signal: AbortSignal): Promise<AudioSession | undefined> {
+    if (!this.deps.audio) return undefined;
+    const opened = await this.deps.audio.open(signal);
+    if (!('unavailable' in opened)) return opened;
+    if (!this.#audioNoticeGiven) this.deps.log.warn(`audio is off: ${opened.unavailable}`);
+    this.#audioNoticeGiven = true;
+    return undefined;
+  }
+
+  #watch(session: CaptureSession, audioSession: AudioSession | undefined, running: Awaited<ReturnType<MediaRunner['start']>>): CaptureRun {
+    const { hub, log } = this.deps;
+    let stopping = false;
+    let sourceEnded: string | undefined;
+    const aligner = new TsPacketAligner();
+    const pumped = (async () => {
+      for await (const chunk of running.output) hub.publish(aligner.push(chunk));
+    })().catch((err: unknown) => log.warn(`reading the pipeline failed: ${errorMessage(err)}`));
+
+    void session.ended?.then(async (why) => {
+      if (stopping) return;
+      log.warn(`capture source ended: ${why}`);
+      sourceEnded = why;
+      await running.stop();
+    });
+    const exited = running.exited.then(async (exit) => {
+      await pumped;
+      await Promise.allSettled([session.close(), audioSession?.close()]);
+      const why = runEndReason({ stopping, sourceEnded, exit });
+      hub.endAll(why || 'capture stopped', why !== '');
+      return why;
+    });
+    return {
+      exited,
+      stop: async () => {
+        stopping = true;
+        await running.stop();
+        await exited;
+      },
+    };
   }
 }

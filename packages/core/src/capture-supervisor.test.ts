@@ -172,7 +172,7 @@ describe('CaptureSupervisor', () => {
     await sup.stop();
     expect(runs[0]!.stops).toBe(1);
     expect(events).toEqual(['started', 'stopped: host stopping']);
-    await expect(sup.acquire()).rejects.toThrow('host is shutting down');
+    await expect(sup.acquire()).rejects.toThrow('the host is stopping');
   });
 
   it('stop() during a start stops the run once it is up', async () => {
@@ -182,6 +182,27 @@ describe('CaptureSupervisor', () => {
     await acquiring;
     expect(runs).toHaveLength(1);
     expect(runs[0]!.stops).toBe(1);
+    expect(sup.running).toBe(false);
+  });
+
+  it('stop() during a start that waits on the user (a share dialog) cancels it at once: no run, no "failed" event', async () => {
+    const events: string[] = [];
+    let seen: AbortSignal | undefined;
+    const sup = new CaptureSupervisor(
+      (signal) =>
+        new Promise<CaptureRun>((_, reject) => {
+          seen = signal;
+          signal.addEventListener('abort', () => reject(new Error('dialog closed')));
+        }),
+      1000,
+    );
+    sup.on('capture-failed', (r) => events.push(`failed: ${r}`));
+    const acquiring = sup.acquire().catch((e: unknown) => (e as Error).message);
+    await Promise.resolve();
+    await sup.stop();
+    expect(seen?.aborted).toBe(true);
+    expect(await acquiring).toBe('dialog closed');
+    expect(events).toEqual([]);
     expect(sup.running).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { CaptureFailed, errorMessage, HostStopping } from './errors.js';
 
 /** One capture run: started by the supervisor, its output already flowing to the hub. */
 export interface CaptureRun {
@@ -27,10 +28,12 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
   #lingerTimer: NodeJS.Timeout | undefined;
   #stopped = false;
   #lastEnd = '';
+  /** Aborts the start in progress (a share dialog waiting for the user) when the host stops. */
+  #startAbort: AbortController | undefined;
   starts = 0;
 
   constructor(
-    private readonly startRun: () => Promise<CaptureRun>,
+    private readonly startRun: (signal: AbortSignal) => Promise<CaptureRun>,
     private readonly lingerMs: number,
   ) {
     super();
@@ -51,7 +54,7 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** A viewer wants the stream: ensures capture runs. Throws when it cannot start. */
   async acquire(): Promise<void> {
-    if (this.#stopped) throw new Error('host is shutting down');
+    if (this.#stopped) throw new HostStopping('the host is stopping');
     this.#holders++;
     this.#cancelLinger();
     try {
@@ -74,9 +77,11 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
     this.#lingerTimer.unref?.();
   }
 
+  /** Stops for good: a start in progress is cancelled (its dialog closed), a run is stopped. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#cancelLinger();
+    this.#startAbort?.abort();
     if (this.#starting) await this.#starting.catch(() => undefined);
     await this.#stopRun('host stopping');
   }
@@ -95,7 +100,7 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
     }
     await this.#starting;
     // Never retry in a loop here: a capture that dies at once would spin.
-    if (!this.#run) throw new Error(`capture ended at once: ${this.#lastEnd || 'no reason given'}`);
+    if (!this.#run) throw new CaptureFailed(`capture ended at once: ${this.#lastEnd || 'no reason given'}`);
   }
 
   async #start(): Promise<void> {
@@ -103,20 +108,24 @@ export class CaptureSupervisor extends EventEmitter<SupervisorEvents> {
     // first: its end would otherwise end the new run's viewers, and a capture
     // source may not allow two sessions at once.
     if (this.#stopping) await this.#stopping;
-    if (this.#stopped) throw new Error('host is shutting down');
+    if (this.#stopped) throw new HostStopping('the host is stopping');
+    const abort = new AbortController();
+    this.#startAbort = abort;
     let run: CaptureRun;
     try {
-      run = await this.startRun();
+      run = await this.startRun(abort.signal);
     } catch (err) {
-      this.emit('capture-failed', err instanceof Error ? err.message : String(err));
+      if (!abort.signal.aborted) this.emit('capture-failed', errorMessage(err));
       throw err;
+    } finally {
+      if (this.#startAbort === abort) this.#startAbort = undefined;
     }
     this.starts++;
     this.#run = run;
     this.emit('capture-started');
     void run.exited.then(
       (reason) => this.#ended(run, reason),
-      (err: unknown) => this.#ended(run, err instanceof Error ? err.message : String(err)),
+      (err: unknown) => this.#ended(run, errorMessage(err)),
     );
     if (this.#stopped) await this.#stopRun('host stopping');
   }

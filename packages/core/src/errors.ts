@@ -31,8 +31,6 @@ export class MissingDependency extends PixelpassError {
   }
 }
 
-export class NotImplementedYet extends PixelpassError {}
-
 /** The media pipeline could not start or died. */
 export class PipelineFailed extends PixelpassError {}
 
@@ -40,4 +38,22 @@ export class CaptureFailed extends PixelpassError {}
 
 export class TransportFailed extends PixelpassError {}
 
-export class HostRefused extends PixelpassError {}
+/** The host is stopping: no new capture, no new viewer. */
+export class HostStopping extends PixelpassError {}
+
+/** Something was cancelled on purpose (Ctrl-C, the host stopping): not a failure to report. */
+export class Cancelled extends PixelpassError {}
+
+/** A bug in pixelpass itself (an invariant broken): reported as unexpected. */
+export class InternalError extends PixelpassError {}
+
+/** The one way to turn anything thrown into the line a user reads. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** Throws `Cancelled` when the signal is aborted (checked between steps of a long operation). */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new Cancelled(`${what} was cancelled`);
+}

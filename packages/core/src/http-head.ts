@@ -49,6 +49,33 @@ export function parseRequestHead(bytes: Uint8Array, maxHeadBytes: number): HeadP
   return { state: 'complete', head: { method, path, version, headers }, bodyOffset: end + 4 };
 }
 
+export interface ResponseHead {
+  readonly status: number;
+  readonly headers: ReadonlyMap<string, string>;
+}
+
+export type ResponseParse =
+  | { readonly state: 'incomplete' }
+  | { readonly state: 'complete'; readonly head: ResponseHead; readonly rest: Uint8Array }
+  | { readonly state: 'invalid'; readonly reason: string };
+
+/** Parses a response head (what the host answers inside the tunnel); `rest` is the body begun. */
+export function parseResponseHead(bytes: Uint8Array, maxHeadBytes: number): ResponseParse {
+  const end = indexOfHeadEnd(bytes);
+  if (end < 0) return bytes.length > maxHeadBytes ? { state: 'invalid', reason: 'response head too large' } : { state: 'incomplete' };
+  if (end > maxHeadBytes) return { state: 'invalid', reason: 'response head too large' };
+  const lines = Buffer.from(bytes.subarray(0, end)).toString('latin1').split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines.shift() ?? '');
+  if (!m) return { state: 'invalid', reason: 'malformed status line' };
+  const headers = new Map<string, string>();
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) return { state: 'invalid', reason: 'malformed header line' };
+    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  return { state: 'complete', head: { status: Number(m[1]), headers }, rest: bytes.subarray(end + 4) };
+}
+
 function indexOfHeadEnd(b: Uint8Array): number {
   for (let i = 0; i + 3 < b.length; i++) {
     if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i;
@@ -57,6 +84,7 @@ function indexOfHeadEnd(b: Uint8Array): number {
 }
 
 const REASONS: Record<number, string> = {
+  102: 'Processing',
   200: 'OK',
   400: 'Bad Request',
   403: 'Forbidden',
@@ -72,7 +100,8 @@ const REASONS: Record<number, string> = {
 /** A response head; error responses carry `body` as text/plain and close. */
 export function responseHead(status: number, extra: Record<string, string> = {}, body?: string): Uint8Array {
   const lines = [`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}`];
-  const headers: Record<string, string> = { Connection: 'close', 'Cache-Control': 'no-store', ...extra };
+  // An interim (1xx) answer is just its status line: the final one follows.
+  const headers: Record<string, string> = status < 200 ? { ...extra } : { Connection: 'close', 'Cache-Control': 'no-store', ...extra };
   if (body !== undefined) {
     headers['Content-Type'] = 'text/plain; charset=utf-8';
     headers['Content-Length'] = String(Buffer.byteLength(body));
@@ -80,5 +109,3 @@ export function responseHead(status: number, extra: Record<string, string> = {},
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body ?? ''}`, 'utf8');
 }
-
-export const STREAM_CONTENT_TYPE = 'video/mp2t';

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalStreamServer } from './local-stream-server.js';
+import { LocalStreamServer, StreamRefused, type LocalStreamServerOptions } from './local-stream-server.js';
 import { silentLogger } from './logger.js';
 import type { PeerStream } from './ports/transport.js';
 
@@ -42,14 +42,14 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function serve(upstream = fakeUpstream(['HTTP/1.1 200 OK\r\n\r\n', 'video'])) {
-  const server = new LocalStreamServer({
-    openUpstream: async () => upstream.stream,
-    upstreamRequest: Buffer.from('GET /stream HTTP/1.1\r\n\r\n'),
-    log: silentLogger,
-    headTimeoutMs: 200,
-  });
+function makeServer(options: Partial<LocalStreamServerOptions> & Pick<LocalStreamServerOptions, 'openUpstream'>): LocalStreamServer {
+  const server = new LocalStreamServer({ log: silentLogger, headTimeoutMs: 300, ...options });
   servers.push(server);
+  return server;
+}
+
+async function serve(upstream = fakeUpstream(['vid', 'eo']), rest = '') {
+  const server = makeServer({ openUpstream: async () => ({ stream: upstream.stream, rest: Buffer.from(rest) }) });
   return { server, url: await server.listen(), upstream };
 }
 
@@ -62,12 +62,49 @@ describe('LocalStreamServer', () => {
     expect(new URL(a.url).port).not.toBe(new URL(b.url).port);
   });
 
-  it('relays the host answer for the right path and sends the host request upstream', async () => {
-    const { url, upstream } = await serve();
+  it('answers the right path with the host stream, the body bytes read with the head first, and no chunked framing', async () => {
+    const { server, url } = await serve(fakeUpstream(['deo']), 'vi');
+    const answer = await raw(url, `GET ${server.path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/\r\nContent-Type: video\/mp2t\r\n/);
+    expect(answer).not.toMatch(/Transfer-Encoding/i);
+    expect(answer.split('\r\n\r\n')[1]).toBe('video');
+    expect(server.lastEnd?.kind).toBe('host-ended');
+    expect(server.stats.bytesReceived).toBe(5);
+  });
+
+  it('a refusal by the host reaches the player with its status and line, and is remembered', async () => {
+    const server = makeServer({
+      openUpstream: async () => {
+        throw new StreamRefused({ status: 503, code: 'full', message: 'the host is full (2 of 2 watching); try again later' });
+      },
+    });
+    const url = await server.listen();
     const res = await fetch(url);
-    expect(res.status).toBe(200);
-    expect(await res.text()).toBe('video');
-    expect(Buffer.concat(upstream.written).toString()).toBe('GET /stream HTTP/1.1\r\n\r\n');
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('the host is full (2 of 2 watching); try again later\n');
+    expect(server.lastEnd?.kind).toBe('refused');
+    expect(server.lastEnd?.refusal?.code).toBe('full');
+  });
+
+  it('a player that stops reading is let go and its tunnel stream aborted', async () => {
+    const endless = fakeUpstream([]);
+    const chunk = Buffer.alloc(64 * 1024, 0x47);
+    endless.stream.read = async () => {
+      if (endless.aborted()) throw new Error('aborted');
+      await new Promise((r) => setImmediate(r));
+      return chunk;
+    };
+    const server = makeServer({ openUpstream: async () => ({ stream: endless.stream, rest: new Uint8Array(0) }), stallTimeoutMs: 200 });
+    const url = await server.listen();
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(`GET ${server.path} HTTP/1.1\r\n\r\n`));
+    socket.pause(); // never reads
+    const deadline = Date.now() + 5000;
+    while (!endless.aborted() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    expect(endless.aborted()).toBe(true);
+    expect(server.lastEnd?.kind).toBe('player-closed');
   });
 
   it.each([
@@ -80,16 +117,12 @@ describe('LocalStreamServer', () => {
     ['a head that never ends', (p: string) => `GET ${p} HTTP/1.1\r\n`, /^HTTP\/1\.1 408 /],
   ])('%s is refused and closed without opening a tunnel stream', async (_name, request, status) => {
     let opened = 0;
-    const server = new LocalStreamServer({
+    const server = makeServer({
       openUpstream: async () => {
         opened++;
-        return fakeUpstream([]).stream;
+        return { stream: fakeUpstream([]).stream, rest: new Uint8Array(0) };
       },
-      upstreamRequest: new Uint8Array(0),
-      log: silentLogger,
-      headTimeoutMs: 200,
     });
-    servers.push(server);
     const url = await server.listen();
     const answer = await raw(url, request(server.path));
     expect(answer).toMatch(status);

@@ -1,26 +1,42 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
-import { parseRequestHead, responseHead } from './http-head.js';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { errorMessage, TransportFailed } from './errors.js';
 import type { Logger } from './logger.js';
 import type { PeerStream } from './ports/transport.js';
 import { base32Encode } from './share-ticket.js';
+import { STREAM_CONTENT_TYPE, type Refusal } from './tunnel-protocol.js';
+
+/** A tunnel stream the host answered 200 on, with the body bytes already read. */
+export interface Upstream {
+  readonly stream: PeerStream;
+  readonly rest: Uint8Array;
+}
+
+/** The host refused the stream; `refusal` says why, for the person watching. */
+export class StreamRefused extends TransportFailed {
+  constructor(readonly refusal: Refusal) {
+    super(refusal.message);
+  }
+}
 
 export interface LocalStreamServerOptions {
-  /** Opens a tunnel stream to the host and sends the host request on it. */
-  readonly openUpstream: () => Promise<PeerStream>;
-  readonly upstreamRequest: Uint8Array;
+  /** Opens a tunnel stream to the host and gets its answer; throws StreamRefused or TransportFailed. */
+  readonly openUpstream: () => Promise<Upstream>;
   readonly log: Logger;
-  readonly maxHeadBytes?: number;
-  readonly headTimeoutMs?: number;
   /** Fixed path for tests; by default an unguessable one. */
   readonly path?: string;
+  /** A player that takes nothing for this long is let go (its tunnel stream too). */
+  readonly stallTimeoutMs?: number;
+  /** A player's request head must arrive within this. */
+  readonly headTimeoutMs?: number;
 }
 
 /**
  * How the last player request ended: the host ended the stream, the tunnel
- * broke, the host could not be reached, or the player went away.
+ * broke, the host could not be reached or refused, or the player went away.
  */
-export type RelayEnd = 'host-ended' | 'broken' | 'unreachable' | 'player-closed';
+export type RelayEnd = 'host-ended' | 'broken' | 'unreachable' | 'refused' | 'player-closed';
 
 export interface LocalStreamStats {
   players: number;
@@ -29,16 +45,17 @@ export interface LocalStreamStats {
 }
 
 /**
- * The viewer's localhost HTTP endpoint for players. Listens on 127.0.0.1 only,
- * on a random port, and answers only on an unguessable path so that other local
- * users cannot watch by scanning ports. Every accepted request opens a new tunnel
- * stream, so restarting the player against the same URL just works.
+ * The viewer's localhost HTTP endpoint for players (Node's HTTP server).
+ * Listens on 127.0.0.1 only, on a random port, and answers only on an
+ * unguessable path so that other local users cannot watch by scanning ports.
+ * Every accepted request opens a new tunnel stream, so restarting the player
+ * against the same URL just works.
  */
 export class LocalStreamServer {
   readonly path: string;
   readonly stats: LocalStreamStats = { players: 0, bytesReceived: 0, streamsOpened: 0 };
   /** How and when the most recent relay ended (for restarting a player that quit because of it). */
-  lastEnd: { readonly kind: RelayEnd; readonly at: number } | undefined;
+  lastEnd: { readonly kind: RelayEnd; readonly at: number; readonly refusal?: Refusal } | undefined;
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   readonly #upstreams = new Set<PeerStream>();
@@ -48,14 +65,24 @@ export class LocalStreamServer {
   }
 
   async listen(): Promise<string> {
-    const server = createServer((socket) => this.#onSocket(socket));
+    const headMs = this.options.headTimeoutMs ?? 5000;
+    // The check interval bounds how late a slow head is answered 408.
+    const server = createServer(
+      // Players send Host; a tool that does not is no threat on 127.0.0.1 behind a secret path.
+      { maxHeaderSize: 8192, headersTimeout: headMs, requestTimeout: headMs, connectionsCheckingInterval: Math.min(1000, headMs), requireHostHeader: false },
+      (req, res) => void this.#request(req, res),
+    );
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+    });
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const addr = server.address();
-    if (addr === null || typeof addr === 'string') throw new Error('no local address');
+    if (addr === null || typeof addr === 'string') throw new TransportFailed('the local player endpoint has no address');
     return `http://127.0.0.1:${addr.port}${this.path}`;
   }
 
@@ -65,94 +92,93 @@ export class LocalStreamServer {
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
   }
 
-  #onSocket(socket: Socket): void {
-    this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const maxHead = this.options.maxHeadBytes ?? 8192;
-    let buf = Buffer.alloc(0);
-    const timer = setTimeout(() => this.#reply(socket, 408, 'request timeout'), this.options.headTimeoutMs ?? 10_000);
-    const onData = (data: Buffer): void => {
-      buf = Buffer.concat([buf, data]);
-      const parsed = parseRequestHead(buf, maxHead);
-      if (parsed.state === 'incomplete') return;
-      socket.off('data', onData);
-      clearTimeout(timer);
-      if (parsed.state === 'invalid') return this.#reply(socket, parsed.status, parsed.reason);
-      const { method, path } = parsed.head;
-      if (!samePath(path, this.path)) return this.#reply(socket, 404, 'not found');
-      if (method !== 'GET' && method !== 'HEAD') return this.#reply(socket, 405, 'only GET');
-      if (method === 'HEAD') {
-        socket.end(responseHead(200, { 'Content-Type': 'video/mp2t' }));
-        return;
-      }
-      void this.#relay(socket);
-    };
-    socket.on('data', onData);
-  }
-
-  #reply(socket: Socket, status: number, text: string): void {
-    if (socket.destroyed) return;
-    socket.end(responseHead(status, {}, `${text}\n`));
-  }
-
-  #ended(kind: RelayEnd): void {
-    this.lastEnd = { kind, at: Date.now() };
-  }
-
-  async #relay(socket: Socket): Promise<void> {
-    let upstream: PeerStream;
+  async #request(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!samePath(req.url ?? '', this.path)) return reply(res, 404, 'not found');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'only GET');
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'Content-Type': STREAM_CONTENT_TYPE, 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    let upstream: Upstream;
     try {
       upstream = await this.options.openUpstream();
     } catch (err) {
-      this.options.log.warn(`player request failed: ${(err as Error).message}`);
+      if (err instanceof StreamRefused) {
+        this.#ended('refused', err.refusal);
+        return reply(res, err.refusal.status, err.refusal.message);
+      }
+      this.options.log.warn(`player request failed: ${errorMessage(err)}`);
       this.#ended('unreachable');
-      return this.#reply(socket, 502, `cannot reach the host: ${(err as Error).message}`);
+      return reply(res, 502, `cannot reach the host: ${errorMessage(err)}`);
     }
-    if (socket.destroyed) {
-      upstream.abort();
-      return;
-    }
+    await this.#relay(res, upstream);
+  }
+
+  #ended(kind: RelayEnd, refusal?: Refusal): void {
+    this.lastEnd = { kind, at: Date.now(), ...(refusal ? { refusal } : {}) };
+  }
+
+  async #relay(res: ServerResponse, { stream, rest }: Upstream): Promise<void> {
+    const socket = res.socket;
+    if (!socket || socket.destroyed) return stream.abort();
     this.stats.streamsOpened++;
     this.stats.players++;
-    this.#upstreams.add(upstream);
-    socket.on('close', () => upstream.abort());
+    this.#upstreams.add(stream);
+    socket.on('close', () => stream.abort());
+    // The body runs until the connection closes: no chunked framing for players to undo.
+    res.useChunkedEncodingByDefault = false;
+    res.writeHead(200, { 'Content-Type': STREAM_CONTENT_TYPE, 'Cache-Control': 'no-store', Connection: 'close' });
     try {
-      await upstream.writeBytes(this.options.upstreamRequest);
-      for (;;) {
-        const data = await upstream.read(256 * 1024);
-        if (data === null) {
-          this.#ended('host-ended');
-          break;
-        }
+      let data: Uint8Array | null = rest.length > 0 ? rest : await stream.read(256 * 1024);
+      while (data !== null) {
         this.stats.bytesReceived += data.length;
         if (socket.destroyed) {
           this.#ended('player-closed');
           break;
         }
-        if (!socket.write(data)) {
-          await new Promise<void>((resolve) => {
-            const done = (): void => {
-              socket.off('drain', done);
-              socket.off('close', done);
-              resolve();
-            };
-            socket.on('drain', done);
-            socket.on('close', done);
-          });
+        if (!res.write(data) && !(await this.#drained(res))) {
+          this.options.log.warn('a player stopped reading; letting it go');
+          this.#ended('player-closed');
+          break;
         }
+        data = await stream.read(256 * 1024);
       }
-      socket.end();
+      if (data === null) this.#ended('host-ended');
+      res.end();
     } catch (err) {
-      if (!socket.destroyed) this.options.log.warn(`stream from the host broke: ${(err as Error).message}`);
+      if (!socket.destroyed) this.options.log.warn(`stream from the host broke: ${errorMessage(err)}`);
       this.#ended(socket.destroyed ? 'player-closed' : 'broken');
-      socket.destroy();
     } finally {
+      socket.destroy();
       this.stats.players--;
-      this.#upstreams.delete(upstream);
-      upstream.abort();
+      this.#upstreams.delete(stream);
+      stream.abort();
     }
   }
+
+  /** True once the player took the backlog, false when it closed or stalled. */
+  #drained(res: ServerResponse): Promise<boolean> {
+    const socket = res.socket;
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        res.off('drain', onDrain);
+        socket?.off('close', onClose);
+        resolve(ok);
+      };
+      const onDrain = (): void => done(true);
+      const onClose = (): void => done(false);
+      const timer = setTimeout(() => done(false), this.options.stallTimeoutMs ?? 15_000);
+      res.on('drain', onDrain);
+      socket?.on('close', onClose);
+    });
+  }
+}
+
+function reply(res: ServerResponse, status: number, text: string): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'close' });
+  res.end(`${text}\n`);
 }
 
 /** The path is the local secret: compare without leaking how much of it matched. */

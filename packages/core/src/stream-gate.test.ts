@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BroadcastHub } from './broadcast-hub.js';
 import { CaptureSupervisor, type CaptureRun } from './capture-supervisor.js';
 import { base32Encode } from './share-ticket.js';
-import { parseHostInfo, StreamGate, tunnelRequest, type StreamGateOptions } from './stream-gate.js';
+import { StreamGate, type StreamGateOptions } from './stream-gate.js';
+import { parseHostInfo, REFUSAL_HEADER, tunnelRequest } from './tunnel-protocol.js';
 import { FakePeerStream, flush, RecordingLogger } from './test-support/fakes.js';
 import { concatBytes, H264_STREAMS, patPacket, pmtPacket, videoFrame } from './test-support/ts-synth.js';
 
@@ -10,7 +11,7 @@ const SECRET = Uint8Array.from({ length: 20 }, (_, i) => i + 1);
 const BEARER = `Bearer ${base32Encode(SECRET)}`;
 const req = (text: string): Uint8Array => Buffer.from(text, 'latin1');
 
-function setup(options: Partial<StreamGateOptions> = {}, startRun?: () => Promise<CaptureRun>) {
+function setup(options: Partial<StreamGateOptions> = {}, startRun?: (signal: AbortSignal) => Promise<CaptureRun>) {
   const hub = new BroadcastHub();
   const runs: Array<{ stopped: boolean }> = [];
   const supervisor = new CaptureSupervisor(
@@ -32,7 +33,7 @@ function setup(options: Partial<StreamGateOptions> = {}, startRun?: () => Promis
   );
   const log = new RecordingLogger();
   const gate = new StreamGate(
-    { secret: SECRET, maxViewers: 2, maxHeadBytes: 1024, headTimeoutMs: 200, hostName: 'my host', ...options },
+    { secret: SECRET, maxViewers: 2, limits: { maxHeadBytes: 1024, timeoutMs: 200 }, hostName: 'my host', ...options },
     hub,
     supervisor,
     log,
@@ -40,15 +41,21 @@ function setup(options: Partial<StreamGateOptions> = {}, startRun?: () => Promis
   return { hub, supervisor, log, gate, runs };
 }
 
+/** The final status (after any interim 102). */
 function statusOf(s: FakePeerStream): number {
-  return Number(/^HTTP\/1\.1 (\d{3})/.exec(s.response())?.[1]);
+  const all = [...s.response().matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]));
+  return all.filter((c) => c >= 200)[0] ?? all[0] ?? NaN;
+}
+
+function refusalCode(s: FakePeerStream): string | undefined {
+  return new RegExp(`^${REFUSAL_HEADER}: (.+)\r$`, 'mi').exec(s.response())?.[1];
 }
 
 describe('StreamGate refusals', () => {
   it.each([
-    ['wrong secret', `GET /stream HTTP/1.1\r\nAuthorization: Bearer ${'a'.repeat(32)}\r\n\r\n`, 403, /forbidden/],
-    ['missing secret', 'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n', 403, /forbidden/],
-    ['secret of the wrong length', 'GET /stream HTTP/1.1\r\nAuthorization: Bearer abc\r\n\r\n', 403, /forbidden/],
+    ['wrong secret', `GET /stream HTTP/1.1\r\nAuthorization: Bearer ${'a'.repeat(32)}\r\n\r\n`, 403, /not valid for this host/],
+    ['missing secret', 'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n', 403, /not valid for this host/],
+    ['secret of the wrong length', 'GET /stream HTTP/1.1\r\nAuthorization: Bearer abc\r\n\r\n', 403, /not valid for this host/],
     ['wrong path', `GET /other HTTP/1.1\r\nAuthorization: ${BEARER}\r\n\r\n`, 404, /not found/],
     ['not GET', `POST /stream HTTP/1.1\r\nAuthorization: ${BEARER}\r\n\r\n`, 405, /only GET/],
     ['head too large', `GET /stream HTTP/1.1\r\nX-Pad: ${'x'.repeat(2000)}\r\n\r\n`, 431, /too large/],
@@ -77,7 +84,7 @@ describe('StreamGate refusals', () => {
   });
 
   it('a viewer that does not finish its request in time gets 408', async () => {
-    const { gate } = setup({ headTimeoutMs: 50 });
+    const { gate } = setup({ limits: { maxHeadBytes: 1024, timeoutMs: 50 } });
     const stream = new FakePeerStream([req('GET /stream HTTP/1.1\r\n'), 'hang']);
     await gate.handle(stream);
     expect(statusOf(stream)).toBe(408);
@@ -89,13 +96,39 @@ describe('StreamGate refusals', () => {
     expect(log.lines).toEqual(['warn: refused a stream from peer1: wrong or missing ticket secret']);
   });
 
-  it('a host that declines gets 403 and no capture', async () => {
+  it('a host that declines gets 403 "declined" and no capture; the viewer was told it waits first', async () => {
     const { gate, supervisor } = setup({ approve: async () => false });
     const stream = new FakePeerStream([tunnelRequest(SECRET)]);
     await gate.handle(stream);
+    expect(stream.response()).toMatch(/^HTTP\/1\.1 102 Processing\r\n\r\nHTTP\/1\.1 403 /);
     expect(statusOf(stream)).toBe(403);
+    expect(refusalCode(stream)).toBe('declined');
     expect(stream.response()).toMatch(/the host declined/);
     expect(supervisor.starts).toBe(0);
+  });
+
+  it('a viewer waiting for approval holds no slot; the pending ones are bounded', async () => {
+    const answers: Array<(ok: boolean) => void> = [];
+    const { gate } = setup({ maxViewers: 1, maxPendingApprovals: 2, approve: () => new Promise<boolean>((r) => answers.push(r)) });
+    const a = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
+    const b = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
+    const c = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
+    const handling = [gate.handle(a), gate.handle(b)];
+    await flush();
+    expect(gate.activeViewers).toBe(0);
+    await gate.handle(c);
+    expect(statusOf(c)).toBe(503);
+    expect(c.response()).toMatch(/busy answering/);
+    answers[0]!(true);
+    await flush();
+    expect(statusOf(a)).toBe(200);
+    // Approved while the one place was taken: full, said so.
+    answers[1]!(true);
+    await flush();
+    expect(statusOf(b)).toBe(503);
+    expect(refusalCode(b)).toBe('full');
+    a.closeRead();
+    await Promise.all(handling);
   });
 
   it('a capture that cannot start is a 503 with the reason', async () => {
@@ -105,7 +138,8 @@ describe('StreamGate refusals', () => {
     const stream = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
     await gate.handle(stream);
     expect(statusOf(stream)).toBe(503);
-    expect(stream.response()).toMatch(/capture failed: no display/);
+    expect(refusalCode(stream)).toBe('capture-failed');
+    expect(stream.response()).toMatch(/the host could not start sharing: no display/);
   });
 
   it('never rejects, even when the viewer vanishes mid-response', async () => {
@@ -128,7 +162,8 @@ describe('StreamGate serving', () => {
     await flush();
     expect(statusOf(stream)).toBe(200);
     expect(stream.response()).toMatch(/Content-Type: video\/mp2t/);
-    expect(stream.response()).toMatch(/X-Pixelpass-Host: my%20host/);
+    // The host's name travels once, on /info.
+    expect(stream.response()).not.toMatch(/my host|my%20host/);
     expect(supervisor.running).toBe(true);
     expect(gate.activeViewers).toBe(1);
     hub.publish(concatBytes([patPacket(), pmtPacket(H264_STREAMS), ...videoFrame({ key: true })]));
@@ -151,7 +186,8 @@ describe('StreamGate serving', () => {
     const c = new FakePeerStream([tunnelRequest(SECRET), 'hang'], { id: 'x', shortId: 'peer3', path: () => ({ kind: 'relay', rttMs: 40 }) });
     await gate.handle(c);
     expect(statusOf(c)).toBe(503);
-    expect(c.response()).toMatch(/host is full \(2 viewers\)/);
+    expect(c.response()).toMatch(/the host is full \(2 of 2 watching\); try again later/);
+    expect(refusalCode(c)).toBe('full');
     expect(c.response()).toMatch(/Content-Type: text\/plain/);
     expect(c.chunks).toHaveLength(0);
     expect(log.lines).toContain('warn: viewer peer3 refused: host is full (2 viewers)');
@@ -191,7 +227,7 @@ describe('StreamGate /info', () => {
     const stream = new FakePeerStream([tunnelRequest(SECRET, '/info')]);
     await gate.handle(stream);
     expect(statusOf(stream)).toBe(200);
-    expect(parseHostInfo(Buffer.from(stream.response(), 'utf8'))).toEqual({ name: 'alice-laptop' });
+    expect(parseHostInfo(stream.response().split('\r\n\r\n')[1]!)).toEqual({ name: 'alice-laptop' });
     expect(supervisor.starts).toBe(0);
     expect(gate.activeViewers).toBe(0);
   });
@@ -206,17 +242,16 @@ describe('StreamGate /info', () => {
 });
 
 describe('parseHostInfo', () => {
-  const ok = (body: string) => Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n${body}`);
   it.each([
-    ['a name', ok('{"name":"bob"}'), { name: 'bob' }],
-    ['control characters are removed', ok('{"name":"b\\u001b[2Job"}'), { name: 'b[2Job' }],
-    ['long names are cut', ok(JSON.stringify({ name: 'x'.repeat(100) })), { name: 'x'.repeat(64) }],
-    ['not 200', Buffer.from('HTTP/1.1 403 Forbidden\r\n\r\n{"name":"bob"}'), undefined],
-    ['not JSON', ok('bob'), undefined],
-    ['no name', ok('{"host":"bob"}'), undefined],
-    ['empty name', ok('{"name":"  "}'), undefined],
-    ['no head end', Buffer.from('HTTP/1.1 200 OK\r\n'), undefined],
-  ])('%s', (_name, response, expected) => {
-    expect(parseHostInfo(response)).toEqual(expected);
+    ['a name', '{"name":"bob"}', { name: 'bob' }],
+    ['C0 control characters are removed', '{"name":"b\\u001b[2Job"}', { name: 'b[2Job' }],
+    ['C1 controls (CSI) are removed', '{"name":"b\\u009b2Job"}', { name: 'b2Job' }],
+    ['bidi overrides and isolates are removed', '{"name":"\\u202eevil\\u2066x\\u2069"}', { name: 'evilx' }],
+    ['long names are cut', JSON.stringify({ name: 'x'.repeat(100) }), { name: 'x'.repeat(64) }],
+    ['not JSON', 'bob', undefined],
+    ['no name', '{"host":"bob"}', undefined],
+    ['empty name', '{"name":"  "}', undefined],
+  ])('%s', (_name, body, expected) => {
+    expect(parseHostInfo(body)).toEqual(expected);
   });
 });

@@ -1,52 +1,33 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { BroadcastHub } from './broadcast-hub.js';
 import type { CaptureSupervisor } from './capture-supervisor.js';
-import { parseRequestHead, responseHead, STREAM_CONTENT_TYPE, type RequestHead } from './http-head.js';
+import { errorMessage } from './errors.js';
+import { responseHead } from './http-head.js';
 import type { Logger } from './logger.js';
 import type { PeerStream } from './ports/transport.js';
 import { base32Encode } from './share-ticket.js';
-
-export const STREAM_PATH = '/stream';
-/** Who the host is (its name, for the player's title); answered without starting capture. */
-export const INFO_PATH = '/info';
-
-export interface HostInfo {
-  readonly name: string;
-}
+import {
+  INFO_PATH,
+  readRequestHead,
+  REFUSAL_HEADER,
+  STREAM_CONTENT_TYPE,
+  STREAM_PATH,
+  TUNNEL_HEAD_LIMITS,
+  type HeadLimits,
+  type HostInfo,
+  type RefusalCode,
+} from './tunnel-protocol.js';
 
 export interface StreamGateOptions {
   readonly secret: Uint8Array;
   readonly maxViewers: number;
-  readonly maxHeadBytes: number;
-  readonly headTimeoutMs: number;
+  readonly limits?: HeadLimits;
   /** Shown to viewers (player title). */
   readonly hostName: string;
   /** Asks the host whether to admit a new viewer (`--approve`); the full id lets it remember answers. */
   readonly approve?: ((peerShortId: string, peerId: string) => Promise<boolean>) | undefined;
-}
-
-/** The request a viewer sends inside the tunnel (the stream, or the host's info). */
-export function tunnelRequest(secret: Uint8Array, path: string = STREAM_PATH): Uint8Array {
-  return Buffer.from(
-    `GET ${path} HTTP/1.1\r\nHost: pixelpass\r\nAuthorization: Bearer ${base32Encode(secret)}\r\n\r\n`,
-    'latin1',
-  );
-}
-
-/** Parses the host's answer to `GET /info`; undefined when it is not a usable one. */
-export function parseHostInfo(response: Uint8Array): HostInfo | undefined {
-  const text = Buffer.from(response).toString('utf8');
-  const split = text.indexOf('\r\n\r\n');
-  if (!text.startsWith('HTTP/1.1 200 ') || split < 0) return undefined;
-  try {
-    const body = JSON.parse(text.slice(split + 4)) as { name?: unknown };
-    if (typeof body.name !== 'string') return undefined;
-    // A title, not a terminal escape: printable characters only, bounded.
-    const name = body.name.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 64).trim();
-    return name ? { name } : undefined;
-  } catch {
-    return undefined;
-  }
+  /** At most this many viewers wait for the host's answer at once; more are refused. */
+  readonly maxPendingApprovals?: number;
 }
 
 export function secretMatches(presented: string, secret: Uint8Array): boolean {
@@ -60,37 +41,14 @@ export function secretMatches(presented: string, secret: Uint8Array): boolean {
   return timingSafeEqual(given, expected);
 }
 
-class HeadTimeout extends Error {}
-
-async function readHead(stream: PeerStream, maxBytes: number, timeoutMs: number) {
-  let buf = new Uint8Array(0);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HeadTimeout()), timeoutMs);
-  });
-  try {
-    for (;;) {
-      const parsed = parseRequestHead(buf, maxBytes);
-      if (parsed.state !== 'incomplete') return parsed;
-      const more = await Promise.race([stream.read(maxBytes + 4 - buf.length), timeout]);
-      if (more === null) return { state: 'invalid', status: 400, reason: 'stream ended before the request' } as const;
-      const next = new Uint8Array(buf.length + more.length);
-      next.set(buf);
-      next.set(more, buf.length);
-      buf = next;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * The host's side of one tunnel stream: one HTTP GET, checked (secret, method,
- * path, approval, capacity), then the stream attached to the hub until either
- * side ends it.
+ * path, capacity, approval), then the stream attached to the hub until either
+ * side ends it. A refusal names its reason for the viewer (`RefusalCode`).
  */
 export class StreamGate {
   #active = 0;
+  #pendingApprovals = 0;
 
   constructor(
     private readonly options: StreamGateOptions,
@@ -99,6 +57,7 @@ export class StreamGate {
     private readonly log: Logger,
   ) {}
 
+  /** Viewers admitted and being served (not those waiting for approval). */
   get activeViewers(): number {
     return this.#active;
   }
@@ -108,48 +67,54 @@ export class StreamGate {
     try {
       await this.#handle(stream);
     } catch (err) {
-      this.log.warn(`stream from ${stream.peer.shortId} failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(`stream from ${stream.peer.shortId} failed: ${errorMessage(err)}`);
       stream.abort();
     }
   }
 
   async #handle(stream: PeerStream): Promise<void> {
     const who = stream.peer.shortId;
-    let head: RequestHead;
-    try {
-      const parsed = await readHead(stream, this.options.maxHeadBytes, this.options.headTimeoutMs);
-      if (parsed.state !== 'complete') {
-        return await this.#refuse(stream, parsed.status, parsed.reason);
-      }
-      head = parsed.head;
-    } catch (err) {
-      if (err instanceof HeadTimeout) return await this.#refuse(stream, 408, 'request timeout');
-      stream.abort();
-      return;
-    }
+    const parsed = await readRequestHead(stream, this.options.limits ?? TUNNEL_HEAD_LIMITS);
+    if (parsed.state === 'ended') return this.#refuse(stream, 400, 'bad-request', 'stream ended before the request');
+    if (parsed.state === 'timeout') return this.#refuse(stream, 408, 'bad-request', 'request timeout');
+    if (parsed.state === 'invalid') return this.#refuse(stream, parsed.status, 'bad-request', parsed.reason);
+    const head = parsed.head;
     const auth = head.headers.get('authorization') ?? '';
     const presented = auth.startsWith('Bearer ') ? auth.slice(7) : '';
     if (!secretMatches(presented, this.options.secret)) {
       this.log.warn(`refused a stream from ${who}: wrong or missing ticket secret`);
-      return await this.#refuse(stream, 403, 'forbidden');
+      return this.#refuse(stream, 403, 'wrong-ticket', 'this ticket is not valid for this host (wrong secret)');
     }
-    if (head.method !== 'GET') return await this.#refuse(stream, 405, 'only GET');
-    if (head.path === INFO_PATH) return await this.#info(stream);
-    if (head.path !== STREAM_PATH) return await this.#refuse(stream, 404, 'not found');
-    if (this.#active >= this.options.maxViewers) {
-      this.log.warn(`viewer ${who} refused: host is full (${this.options.maxViewers} viewers)`);
-      return await this.#refuse(stream, 503, `host is full (${this.options.maxViewers} viewers)`);
+    if (head.method !== 'GET') return this.#refuse(stream, 405, 'bad-request', 'only GET');
+    if (head.path === INFO_PATH) return this.#info(stream);
+    if (head.path !== STREAM_PATH) return this.#refuse(stream, 404, 'bad-request', 'not found');
+    if (this.#full()) return this.#refuseFull(stream, who);
+    if (this.options.approve) {
+      // Waiting for the host's answer holds no viewer slot, but their number is bounded.
+      if (this.#pendingApprovals >= (this.options.maxPendingApprovals ?? 4)) {
+        return this.#refuse(stream, 503, 'full', 'the host is busy answering other viewers; try again in a moment');
+      }
+      this.#pendingApprovals++;
+      let approved: boolean;
+      try {
+        // An interim answer, so the viewer can say it waits for the host.
+        await stream.writeBytes(responseHead(102));
+        approved = await this.options.approve(who, stream.peer.id);
+      } finally {
+        this.#pendingApprovals--;
+      }
+      if (!approved) {
+        this.log.info(`viewer ${who} declined by the host`);
+        return this.#refuse(stream, 403, 'declined', 'the host declined');
+      }
+      if (this.#full()) return this.#refuseFull(stream, who);
     }
     this.#active++;
     try {
-      if (this.options.approve && !(await this.options.approve(who, stream.peer.id))) {
-        this.log.info(`viewer ${who} declined by the host`);
-        return await this.#refuse(stream, 403, 'the host declined');
-      }
       try {
         await this.supervisor.acquire();
       } catch (err) {
-        return await this.#refuse(stream, 503, `capture failed: ${(err as Error).message}`);
+        return await this.#refuse(stream, 503, 'capture-failed', `the host could not start sharing: ${errorMessage(err)}`);
       }
       try {
         await this.#serve(stream, who);
@@ -161,13 +126,18 @@ export class StreamGate {
     }
   }
 
+  #full(): boolean {
+    return this.#active >= this.options.maxViewers;
+  }
+
+  #refuseFull(stream: PeerStream, who: string): Promise<void> {
+    const max = this.options.maxViewers;
+    this.log.warn(`viewer ${who} refused: host is full (${max} viewers)`);
+    return this.#refuse(stream, 503, 'full', `the host is full (${this.#active} of ${max} watching); try again later`);
+  }
+
   async #serve(stream: PeerStream, who: string): Promise<void> {
-    await stream.writeBytes(
-      responseHead(200, {
-        'Content-Type': STREAM_CONTENT_TYPE,
-        'X-Pixelpass-Host': encodeURIComponent(this.options.hostName),
-      }),
-    );
+    await stream.writeBytes(responseHead(200, { 'Content-Type': STREAM_CONTENT_TYPE }));
     const viewer = this.hub.addViewer(
       who,
       {
@@ -182,7 +152,7 @@ export class StreamGate {
     // Capture may have ended while the response head was on its way; this
     // viewer would otherwise wait for data that never comes.
     if (!this.supervisor.running) viewer.leave('capture ended');
-    // The viewer never sends more after its request; a read ending means it left.
+    // The viewer sends nothing after its request; a read ending means it left.
     void (async () => {
       try {
         while ((await stream.read(4096)) !== null) {
@@ -210,9 +180,9 @@ export class StreamGate {
     }
   }
 
-  async #refuse(stream: PeerStream, status: number, reason: string): Promise<void> {
+  async #refuse(stream: PeerStream, status: number, code: RefusalCode, reason: string): Promise<void> {
     try {
-      await stream.writeBytes(responseHead(status, {}, `${reason}\n`));
+      await stream.writeBytes(responseHead(status, { [REFUSAL_HEADER]: code }, `${reason}\n`));
       await stream.finish();
     } catch {
       stream.abort();

@@ -1,23 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { TransportFailed } from './errors.js';
 import type { Logger } from './logger.js';
-import type { HostListener, PeerStream, Transport, ViewerConnection } from './ports/transport.js';
+import type { ConnectionEnd, HostListener, PeerStream, Transport, ViewerConnection } from './ports/transport.js';
+import { HOST_STOPPED } from './tunnel-protocol.js';
 import { ViewerLink } from './viewer-link.js';
 
 /** A transport whose dials follow a script: 'fail' rejects, 'ok' connects. */
 class ScriptedTransport implements Transport {
   dials = 0;
-  readonly connections: Array<ViewerConnection & { drop(reason: string): void; streamsOpened: number }> = [];
+  readonly connections: Array<ViewerConnection & { drop(end: ConnectionEnd | string): void; streamsOpened: number }> = [];
   constructor(private readonly script: Array<'fail' | 'ok'>) {}
   validateAddress(): void {}
+  async close(): Promise<void> {}
   listen(): Promise<HostListener> {
     throw new Error('not used');
   }
   async dial(): Promise<ViewerConnection> {
     const step = this.script[Math.min(this.dials++, this.script.length - 1)];
     if (step === 'fail') throw new TransportFailed('host unreachable');
-    let drop!: (reason: string) => void;
-    const closed = new Promise<string>((r) => (drop = r));
+    let resolve!: (end: ConnectionEnd) => void;
+    const closed = new Promise<ConnectionEnd>((r) => (resolve = r));
+    const drop = (end: ConnectionEnd | string): void => resolve(typeof end === 'string' ? { kind: 'lost', detail: end } : end);
     let dead = false;
     void closed.then(() => (dead = true));
     const conn = {
@@ -30,7 +33,7 @@ class ScriptedTransport implements Transport {
         conn.streamsOpened++;
         return {} as PeerStream;
       },
-      close: async () => drop('closed by viewer'),
+      close: async () => drop({ kind: 'closed-here' }),
     };
     this.connections.push(conn);
     return conn;
@@ -88,6 +91,33 @@ describe('ViewerLink', () => {
     const dials = t.dials;
     await new Promise((r) => setTimeout(r, 60));
     expect(t.dials).toBe(dials);
+  });
+
+  it('a host that stopped on purpose is not redialled: openStream fails with its reason at once', async () => {
+    const t = new ScriptedTransport(['ok']);
+    const log = recordingLog();
+    const link = new ViewerLink(t, 'addr', log, FAST);
+    let told = 0;
+    link.onHostStopped(() => told++);
+    await link.connect();
+    t.connections[0]!.drop({ kind: 'closed-by-peer', ...HOST_STOPPED });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(link.hostStopped).toBe(true);
+    expect(told).toBe(1);
+    await expect(link.openStream()).rejects.toThrow(/the host stopped sharing/);
+    expect(t.dials).toBe(1);
+    expect(log.lines.filter((l) => l.startsWith('warn'))).toEqual([]);
+  });
+
+  it('a peer close with another code is a loss like any other: redialled', async () => {
+    const t = new ScriptedTransport(['ok']);
+    const link = new ViewerLink(t, 'addr', recordingLog(), FAST);
+    await link.connect();
+    t.connections[0]!.drop({ kind: 'closed-by-peer', code: 0, reason: 'idle' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(link.hostStopped).toBe(false);
+    await link.openStream();
+    expect(t.dials).toBe(2);
   });
 
   it('concurrent players share one dial', async () => {

@@ -1,7 +1,7 @@
-import { TransportFailed } from './errors.js';
+import { errorMessage, TransportFailed } from './errors.js';
 import type { Logger } from './logger.js';
-import type { PeerStream, Transport, ViewerConnection } from './ports/transport.js';
-import { INFO_PATH, parseHostInfo, tunnelRequest, type HostInfo } from './stream-gate.js';
+import type { ConnectionEnd, PeerStream, Transport, ViewerConnection } from './ports/transport.js';
+import { HOST_STOPPED } from './tunnel-protocol.js';
 
 export interface ViewerLinkOptions {
   /** Backoff between redials: first delay, doubling up to the max. */
@@ -23,6 +23,8 @@ export class ViewerLink {
   #dialing: Promise<ViewerConnection> | undefined;
   #closed = false;
   #everConnected = false;
+  #hostStopped = false;
+  #onHostStopped: Array<() => void> = [];
   reconnects = 0;
 
   constructor(
@@ -34,6 +36,15 @@ export class ViewerLink {
 
   get connection(): ViewerConnection | undefined {
     return this.#connection;
+  }
+
+  /** The host ended the connection on purpose (it stopped sharing): no redial. */
+  get hostStopped(): boolean {
+    return this.#hostStopped;
+  }
+
+  onHostStopped(fn: () => void): void {
+    this.#onHostStopped.push(fn);
   }
 
   /** First connection; fails fast so a wrong ticket is reported at once. */
@@ -50,42 +61,14 @@ export class ViewerLink {
         return await conn.openStream();
       } catch (err) {
         this.#drop();
+        if (this.#hostStopped) throw new TransportFailed(HOST_STOPPED.reason, { cause: err });
         if (this.#closed || Date.now() + delay > deadline) {
-          throw new TransportFailed(`cannot reach the host: ${(err as Error).message}`, { cause: err });
+          throw new TransportFailed(`cannot reach the host: ${errorMessage(err)}`, { cause: err });
         }
-        this.log.warn(`connection to the host lost (${(err as Error).message}); retrying in ${delay} ms`);
+        this.log.warn(`connection to the host lost (${errorMessage(err)}); retrying in ${delay} ms`);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, this.options.maxDelayMs);
       }
-    }
-  }
-
-  /** Asks the host who it is (for the player's title); undefined when it cannot tell. */
-  async hostInfo(secret: Uint8Array, timeoutMs = 3000): Promise<HostInfo | undefined> {
-    let stream: PeerStream | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const exchange = (async () => {
-      stream = await (await this.#ensure()).openStream();
-      await stream.writeBytes(tunnelRequest(secret, INFO_PATH));
-      let response = new Uint8Array(0);
-      for (;;) {
-        const more = await stream.read(4096);
-        if (more === null || response.length > 16_384) break;
-        response = Buffer.concat([response, more]);
-      }
-      return parseHostInfo(response);
-    })();
-    try {
-      return await Promise.race([
-        exchange,
-        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs))),
-      ]);
-    } catch {
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-      exchange.catch(() => undefined);
-      stream?.abort();
     }
   }
 
@@ -96,6 +79,18 @@ export class ViewerLink {
     await conn?.close().catch(() => undefined);
   }
 
+  #ended(conn: ViewerConnection, end: ConnectionEnd): void {
+    if (this.#connection !== conn) return;
+    this.#connection = undefined;
+    if (this.#closed) return;
+    if (end.kind === 'closed-by-peer' && end.code === HOST_STOPPED.code) {
+      this.#hostStopped = true;
+      for (const fn of this.#onHostStopped.splice(0)) fn();
+      return;
+    }
+    this.log.warn(`connection to the host closed: ${describeEnd(end)}`);
+  }
+
   #drop(): void {
     const conn = this.#connection;
     this.#connection = undefined;
@@ -104,6 +99,7 @@ export class ViewerLink {
 
   async #ensure(): Promise<ViewerConnection> {
     if (this.#closed) throw new TransportFailed('viewer is closing');
+    if (this.#hostStopped) throw new TransportFailed(HOST_STOPPED.reason);
     if (this.#connection) return this.#connection;
     if (!this.#dialing) {
       this.#dialing = this.transport.dial(this.address).finally(() => (this.#dialing = undefined));
@@ -116,13 +112,20 @@ export class ViewerLink {
         this.log.info('reconnected to the host');
       }
       this.#everConnected = true;
-      void conn.closed.then((reason) => {
-        if (this.#connection === conn) {
-          this.#connection = undefined;
-          if (!this.#closed) this.log.warn(`connection to the host closed: ${reason}`);
-        }
-      });
+      void conn.closed.then((end) => this.#ended(conn, end));
     }
     return conn;
+  }
+}
+
+/** A connection's end in words, for the log. */
+export function describeEnd(end: ConnectionEnd): string {
+  switch (end.kind) {
+    case 'closed-by-peer':
+      return end.reason || `closed by the host (code ${end.code})`;
+    case 'closed-here':
+      return 'closed';
+    case 'lost':
+      return end.detail;
   }
 }

@@ -2,6 +2,8 @@ import irohModule from '@number0/iroh';
 import type * as Iroh from '@number0/iroh';
 import {
   InvalidTicket,
+  VIEWER_LEFT,
+  type ConnectionEnd,
   TransportFailed,
   type HostListener,
   type MediaChunk,
@@ -10,6 +12,7 @@ import {
   type PeerStream,
   type Transport,
   type ViewerConnection,
+  errorMessage,
 } from '@pixelpass/core';
 
 // The binding is CommonJS; take its named exports from the default export.
@@ -64,10 +67,35 @@ function peerInfo(conn: Iroh.Connection): PeerInfo {
   };
 }
 
-/** iroh errors can carry a Rust backtrace; users get the first line only. */
+/**
+ * How a connection ended, from the binding's text for it: `closed()` says
+ * "closed by peer: <reason> (code N)"; stream errors carry Rust's debug form
+ * "ApplicationClosed(ApplicationClose { error_code: N, reason: b\"…\" })".
+ */
+export function connectionEnd(text: string): ConnectionEnd {
+  const display = /closed by peer: (?:(.*) \(code (\d+)\)|(\d+))$/.exec(text);
+  if (display) return { kind: 'closed-by-peer', code: Number(display[2] ?? display[3]), reason: display[1] ?? '' };
+  const debug = /ApplicationClose \{ error_code: (\d+), reason: b"((?:[^"\\]|\\.)*)" \}/.exec(text);
+  if (debug) return { kind: 'closed-by-peer', code: Number(debug[1]), reason: debug[2]!.replace(/\\(.)/g, '$1') };
+  if (/^(closed|locally closed)$/i.test(text.trim()) || /LocallyClosed/.test(text)) return { kind: 'closed-here' };
+  return { kind: 'lost', detail: describeLoss(text) };
+}
+
+/** Words for the binding's connection errors (no Rust debug text where a user reads). */
+function describeLoss(text: string): string {
+  if (/TimedOut|timed out/i.test(text)) return 'the connection timed out';
+  if (/Reset|reset/.test(text)) return 'the connection was reset';
+  if (/ConnectionLost/.test(text)) return 'the connection was lost';
+  return text;
+}
+
+/** iroh errors can carry a Rust backtrace and debug text; users get one line in words. */
 function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0]!.trim();
+  const text = errorMessage(err).split('\n')[0]!.trim();
+  const end = connectionEnd(text);
+  if (end.kind === 'closed-by-peer') return end.reason ? `closed by the other side: ${end.reason}` : `closed by the other side (code ${end.code})`;
+  if (end.kind === 'closed-here') return 'closed';
+  return end.detail;
 }
 
 async function guarded<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -298,9 +326,9 @@ export class IrohTransport implements Transport {
       address: EndpointTicket.fromAddr(ep.addr()).toString(),
       id: ep.id().toString(),
       streams: () => inbox,
-      close: async () => {
+      close: async (reason = { code: 0, reason: 'host closed' }) => {
         closed = true;
-        for (const c of connections) c.close(0n, toByteArray(Buffer.from('host closed')));
+        for (const c of connections) c.close(BigInt(reason.code), toByteArray(Buffer.from(reason.reason)));
         inbox.close();
         this.#endpoints.delete(ep);
         await ep.close().catch(() => undefined);
@@ -320,15 +348,15 @@ export class IrohTransport implements Transport {
       throw new TransportFailed(`cannot connect to the host: ${firstLine(err)}`, { cause: err });
     }
     const closed = conn.closed().then(
-      (reason) => reason || 'closed',
-      (err: unknown) => firstLine(err),
+      (text) => connectionEnd(text),
+      (err: unknown): ConnectionEnd => ({ kind: 'lost', detail: firstLine(err) }),
     );
     return {
       peer: peerInfo(conn),
       closed,
       openStream: async () =>
         new IrohPeerStream(peerInfo(conn), await guarded('opening a stream', () => withTimeout(conn.openBi(), 10_000, 'opening a stream'))),
-      close: async () => conn.close(0n, toByteArray(Buffer.from('viewer closed'))),
+      close: async () => conn.close(BigInt(VIEWER_LEFT.code), toByteArray(Buffer.from(VIEWER_LEFT.reason))),
     };
   }
 

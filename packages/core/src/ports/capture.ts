@@ -1,3 +1,4 @@
+import type { Diagnosable } from './readiness.js';
 /**
  * A piece of a gst-launch-1.0 description plus what the process needs to run it.
  * Fragments are composed into one pipeline by `composePipeline`.
@@ -36,7 +37,15 @@ export interface CaptureSession {
   close(): Promise<void>;
 }
 
-export interface CaptureSource {
+/** One monitor a source can share on its own (a menu offers them). */
+export interface ShareMonitor {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly primary: boolean;
+}
+
+export interface CaptureSource extends Partial<Diagnosable> {
   /** Short id used on the command line: "test", "x11", "wayland". */
   readonly id: string;
   /**
@@ -44,8 +53,14 @@ export interface CaptureSource {
    * present) before a ticket is handed out, so bad flags fail at once rather
    * than when the first viewer arrives. Returns a description for the log.
    */
-  check?(): Promise<string>;
-  open(request: CaptureRequest): Promise<CaptureSession>;
+  check?(signal?: AbortSignal): Promise<string>;
+  /** The monitors that can be shared one by one, where the source can tell (X11). */
+  monitors?(): Promise<readonly ShareMonitor[]>;
+  /**
+   * Starts capturing (on Wayland: the desktop's share dialog). `signal` cancels
+   * it at any step: a pending dialog is closed and whatever was opened released.
+   */
+  open(request: CaptureRequest, signal: AbortSignal): Promise<CaptureSession>;
 }
 
 export const CAPTURE_SOURCE = Symbol.for('pixelpass.CaptureSource');

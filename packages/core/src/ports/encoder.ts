@@ -23,5 +23,3 @@ export interface Encoder {
 }
 
 export const ENCODER = Symbol.for('pixelpass.Encoder');
-/** All encoders known to this build, best first; `--encoder auto` walks it. */
-export const ENCODER_CANDIDATES = Symbol.for('pixelpass.EncoderCandidates');

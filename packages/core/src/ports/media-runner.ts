@@ -1,3 +1,4 @@
+import type { Diagnosable } from './readiness.js';
 import type { PipelineSpec } from '../pipeline.js';
 
 export interface RunningMedia {
@@ -11,7 +12,7 @@ export interface RunningMedia {
 }
 
 /** Runs one composed pipeline as one process. */
-export interface MediaRunner {
+export interface MediaRunner extends Partial<Diagnosable> {
   start(spec: PipelineSpec): Promise<RunningMedia>;
 }
 

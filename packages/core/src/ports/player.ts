@@ -1,3 +1,4 @@
+import type { Diagnosable } from './readiness.js';
 export interface LaunchedPlayer {
   readonly pid: number | undefined;
   /** Resolves when the player exits (never, for a detached player we do not watch). */
@@ -5,7 +6,7 @@ export interface LaunchedPlayer {
   stop(): Promise<void>;
 }
 
-export interface PlayerLauncher {
+export interface PlayerLauncher extends Partial<Diagnosable> {
   /** "mpv", "vlc", "none". */
   readonly id: string;
   /** Throws MissingDependency when the player is not installed. */

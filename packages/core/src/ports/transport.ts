@@ -1,3 +1,4 @@
+import type { Diagnosable } from './readiness.js';
 import type { MediaChunk } from '../media-chunk.js';
 
 export type PathKind = 'direct' | 'relay' | 'unknown';
@@ -36,22 +37,31 @@ export interface HostListener {
   readonly id: string;
   /** Every incoming stream from every peer, until close. */
   streams(): AsyncIterable<PeerStream>;
-  close(): Promise<void>;
+  /** Closes every connection with `reason` (viewers tell it from a network loss), then the endpoint. */
+  close(reason?: { readonly code: number; readonly reason: string }): Promise<void>;
 }
+
+/** How a connection ended: closed by the other side on purpose (with its reason), or lost. */
+export type ConnectionEnd =
+  | { readonly kind: 'closed-by-peer'; readonly code: number; readonly reason: string }
+  | { readonly kind: 'closed-here' }
+  | { readonly kind: 'lost'; readonly detail: string };
 
 export interface ViewerConnection {
   readonly peer: PeerInfo;
   openStream(): Promise<PeerStream>;
-  /** Resolves with a reason when the connection is gone. */
-  readonly closed: Promise<string>;
+  /** Resolves when the connection is gone, saying how. */
+  readonly closed: Promise<ConnectionEnd>;
   close(): Promise<void>;
 }
 
-export interface Transport {
+export interface Transport extends Partial<Diagnosable> {
   /** Throws InvalidTicket when the address part of a ticket is malformed. */
   validateAddress(address: string): void;
   listen(): Promise<HostListener>;
   dial(address: string): Promise<ViewerConnection>;
+  /** Releases everything the transport holds (endpoints, sockets). Idempotent. */
+  close(): Promise<void>;
 }
 
 export const TRANSPORT = Symbol.for('pixelpass.Transport');

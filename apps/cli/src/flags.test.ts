@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { addFlags, attributeName, HOST_FLAGS, hostOptions, VIEW_FLAGS, type HostFlags } from './flags.js';
+
+function parseHost(args: string[]): HostFlags {
+  const c = addFlags(new Command('host').exitOverride(), HOST_FLAGS);
+  c.parse(args, { from: 'user' });
+  return c.opts<HostFlags>();
+}
+
+describe('the flag tables', () => {
+  it.each([
+    ['HOST_FLAGS', HOST_FLAGS],
+    ['VIEW_FLAGS', VIEW_FLAGS],
+  ] as const)("%s: each key is the name commander gives the flag's value", (_n, table) => {
+    for (const [key, spec] of Object.entries(table)) {
+      expect(key === attributeName(spec.flags) || ('sharesValueWith' in spec && spec.sharesValueWith === attributeName(spec.flags)), key).toBe(true);
+    }
+  });
+});
+
+describe('hostOptions', () => {
+  it('fills the defaults', () => {
+    const o = hostOptions(parseHost([]));
+    expect(o).toMatchObject({ source: 'auto', encoder: 'auto', audio: 'system', fps: 30, bitrateKbps: 4000, keyframeIntervalSec: 2, maxViewers: 2, lingerSec: 5, instantJoin: true, approve: false });
+    expect(o.testPattern).toEqual({ width: 1280, height: 720, pattern: 'smpte' });
+  });
+  it.each([
+    [['--source', 'test'], { audio: 'test' }],
+    [['--no-audio'], { audio: 'none' }],
+    [['--audio', 'none'], { audio: 'none' }],
+    [['--app', 'firefox'], { audio: 'app', app: 'firefox' }],
+    [['--no-instant-join'], { instantJoin: false }],
+    [['--window', 'Firefox'], { wayland: { sourceType: 'window', cursor: 'embedded', forget: false } }],
+    [['--cursor', 'hidden'], { x11: expect.objectContaining({ showPointer: false }) }],
+    [['--test-size', '640x480'], { testPattern: { width: 640, height: 480, pattern: 'smpte' } }],
+  ])('%j', (args, expected) => {
+    expect(hostOptions(parseHost(args))).toMatchObject(expected);
+  });
+  it.each([
+    [['--test-size', 'banana'], /--test-size must be WIDTHxHEIGHT/],
+    [['--fps', '0'], /--fps must be a whole number from 1 to 120/],
+    [['--relay', 'maybe'], /relay must be "on" or "off"/],
+  ])('%j is one clear line', (args, message) => {
+    expect(() => hostOptions(parseHost(args))).toThrow(message);
+  });
+});

@@ -1,0 +1,131 @@
+import { Command, Option } from 'commander';
+import type { AudioChoice, HostOptions, PlayerChoice, SourceChoice, ViewOptions } from './options.js';
+import { intIn, numberIn, relaySetting, sizeIn } from './parse-options.js';
+
+/**
+ * One command-line flag: commander builds it from this, and the value commander
+ * hands back is `FlagValue` of it. The key of a flag in its table is the name
+ * commander gives its value (`--max-viewers` → maxViewers, `--no-audio` → audio).
+ */
+export interface FlagSpec<T> {
+  readonly flags: string;
+  readonly description: string;
+  readonly parse?: (raw: string) => T;
+  readonly choices?: readonly string[];
+  readonly default?: T;
+  /** Environment variable that gives the default. */
+  readonly env?: string;
+  /** A negation (`--no-audio`) shares its value with the flag it negates: that flag's key. */
+  readonly sharesValueWith?: string;
+}
+
+function flag<T>(spec: FlagSpec<T> & { readonly default: T }): FlagSpec<T> & { readonly default: T };
+function flag<T>(spec: FlagSpec<T>): FlagSpec<T>;
+function flag<T>(spec: FlagSpec<T>): FlagSpec<T> {
+  return spec;
+}
+
+type ValueOf<F> = F extends FlagSpec<infer T> ? T : never;
+/** What commander hands back for a table: a flag with a default always has a value. */
+export type FlagValues<Table> = {
+  [K in keyof Table as Table[K] extends { readonly sharesValueWith: string } ? never : K]: Table[K] extends { readonly default: unknown }
+    ? ValueOf<Table[K]>
+    : ValueOf<Table[K]> | undefined;
+};
+
+/** The name commander gives a flag's value: `--max-viewers <n>` → maxViewers, `--no-instant-join` → instantJoin. */
+export function attributeName(flags: string): string {
+  const long = /--([a-z0-9-]+)/.exec(flags)?.[1] ?? '';
+  return long.replace(/^no-/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export const ENCODER_IDS = ['vaapi', 'nvenc', 'x264', 'openh264'] as const;
+
+const relay = flag<string>({ flags: '--relay <on|off>', description: 'use relays and discovery (off: direct addresses only)', env: 'PIXELPASS_RELAY', default: 'on' });
+const bind = flag<string>({ flags: '--bind <addr:port>', description: 'local address for the iroh endpoint, e.g. 127.0.0.1:0', env: 'PIXELPASS_BIND' });
+
+export const HOST_FLAGS = {
+  source: flag<SourceChoice>({ flags: '--source <source>', description: 'what to share', choices: ['auto', 'test', 'x11', 'wayland'], default: 'auto' }),
+  encoder: flag<string>({ flags: '--encoder <encoder>', description: `H.264 encoder: auto or one of ${ENCODER_IDS.join(', ')}`, default: 'auto' }),
+  audio: flag<AudioChoice | boolean>({ flags: '--audio <audio>', description: 'sound: system, test or none (default: test for --source test, else system)', choices: ['system', 'test', 'none'] }),
+  noAudio: flag<boolean>({ flags: '--no-audio', description: 'share video only', sharesValueWith: 'audio' }),
+  app: flag<string>({ flags: '--app <name>', description: "share only this application's sound (see app-list)" }),
+  repair: flag<boolean>({ flags: '--repair', description: 'remove sound routing left by a crashed pixelpass, then exit (same as the repair command)' }),
+  fps: flag<number>({ flags: '--fps <n>', description: 'frames per second', parse: intIn('--fps', 1, 120), default: 30 }),
+  bitrate: flag<number>({ flags: '--bitrate <kbps>', description: 'video bitrate in kbit/s', parse: intIn('--bitrate', 100, 100_000), default: 4000 }),
+  keyframeInterval: flag<number>({ flags: '--keyframe-interval <seconds>', description: 'seconds between keyframes', parse: numberIn('--keyframe-interval', 0.1, 30), default: 2 }),
+  maxWidth: flag<number>({ flags: '--max-width <px>', description: 'scale down to at most this width', parse: intIn('--max-width', 16, 8192) }),
+  maxHeight: flag<number>({ flags: '--max-height <px>', description: 'scale down to at most this height', parse: intIn('--max-height', 16, 8192) }),
+  maxViewers: flag<number>({ flags: '--max-viewers <n>', description: 'viewers at once', parse: intIn('--max-viewers', 1, 64), default: 2 }),
+  linger: flag<number>({ flags: '--linger <seconds>', description: 'keep capturing this long after the last viewer left', parse: numberIn('--linger', 0, 3600), default: 5 }),
+  instantJoin: flag<boolean>({ flags: '--no-instant-join', description: 'make new viewers wait for the next keyframe instead of the cached one' }),
+  approve: flag<boolean>({ flags: '--approve', description: 'ask before admitting each new viewer', default: false }),
+  copy: flag<boolean>({ flags: '--copy', description: 'also copy the ticket to the clipboard (wl-copy, xclip or xsel)', default: false }),
+  ticketFile: flag<string>({ flags: '--ticket-file <path>', description: 'write the ticket to this file (mode 0600) instead of stdout' }),
+  testSize: flag<{ width: number; height: number }>({ flags: '--test-size <WxH>', description: 'size of the test source', parse: sizeIn('--test-size', 16, 8192), default: { width: 1280, height: 720 } }),
+  testPattern: flag<string>({ flags: '--test-pattern <name>', description: 'videotestsrc pattern of the test source', default: 'smpte' }),
+  display: flag<string>({ flags: '--display <display>', description: 'X11: display to share (default $DISPLAY)' }),
+  monitor: flag<string>({ flags: '--monitor <name|index>', description: 'X11: share one monitor (names from xrandr --listmonitors)' }),
+  window: flag<string>({ flags: '--window <id|name>', description: 'X11: share one window, by id (0x…) or title; Wayland: the share dialog offers windows' }),
+  cursor: flag<'shown' | 'hidden'>({ flags: '--cursor <cursor>', description: 'draw the mouse pointer (Wayland: when the portal offers it)', choices: ['shown', 'hidden'], default: 'shown' }),
+  forget: flag<boolean>({ flags: '--forget', description: 'Wayland: forget the remembered screen choice, so the share dialog comes back' }),
+  relay,
+  bind,
+};
+
+export const VIEW_FLAGS = {
+  player: flag<PlayerChoice>({ flags: '--player <player>', description: 'player to launch', choices: ['mpv', 'vlc', 'none'], default: 'mpv' }),
+  relay,
+  bind,
+};
+
+export type HostFlags = FlagValues<typeof HOST_FLAGS>;
+export type ViewFlags = FlagValues<typeof VIEW_FLAGS>;
+
+/** Adds every flag of a table to a command. */
+export function addFlags(command: Command, table: Record<string, FlagSpec<unknown>>): Command {
+  for (const spec of Object.values(table)) {
+    const option = new Option(spec.flags, spec.description);
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.parse) option.argParser(spec.parse);
+    const fromEnv = spec.env ? process.env[spec.env] : undefined;
+    const def = fromEnv !== undefined && fromEnv !== '' ? (spec.parse ? spec.parse(fromEnv) : fromEnv) : spec.default;
+    if (def !== undefined) option.default(def, spec.env ? `${String(typeof def === 'object' ? '' : def)} or $${spec.env}` : undefined);
+    command.addOption(option);
+  }
+  return command;
+}
+
+/** The flags as the host's settings: defaults filled in, combinations resolved. */
+export function hostOptions(f: HostFlags): HostOptions {
+  // commander makes --no-audio audio=false, and gives --audio's default (none) as true.
+  const audioFlag = f.audio === false ? 'none' : f.audio === true ? undefined : f.audio;
+  const audio: AudioChoice = f.app ? 'app' : (audioFlag ?? (f.source === 'test' ? 'test' : 'system'));
+  return {
+    source: f.source,
+    encoder: f.encoder,
+    audio,
+    app: f.app,
+    fps: f.fps,
+    bitrateKbps: f.bitrate,
+    keyframeIntervalSec: f.keyframeInterval,
+    maxWidth: f.maxWidth,
+    maxHeight: f.maxHeight,
+    maxViewers: f.maxViewers,
+    lingerSec: f.linger,
+    instantJoin: f.instantJoin !== false,
+    approve: f.approve,
+    ticketFile: f.ticketFile,
+    copyTicket: f.copy,
+    relay: relaySetting(f.relay),
+    bindAddr: f.bind,
+    testPattern: { ...f.testSize, pattern: f.testPattern },
+    x11: { display: f.display, monitor: f.monitor, window: f.window, showPointer: f.cursor !== 'hidden' },
+    // On Wayland the portal's dialog picks the window; --window only asks it to offer windows.
+    wayland: { sourceType: f.window ? 'window' : 'monitor', cursor: f.cursor === 'hidden' ? 'hidden' : 'embedded', forget: f.forget ?? false },
+  };
+}
+
+export function viewOptions(ticket: string, f: ViewFlags): ViewOptions {
+  return { ticket, player: f.player, relay: relaySetting(f.relay), bindAddr: f.bind, playerArgs: [] };
+}

@@ -1,0 +1,208 @@
+import { errorMessage, TransportFailed } from './errors.js';
+import { LocalStreamServer, StreamRefused, type RelayEnd, type Upstream } from './local-stream-server.js';
+import type { Logger } from './logger.js';
+import type { LaunchedPlayer, PlayerLauncher } from './ports/player.js';
+import type { PathInfo, PeerInfo, PeerStream, Transport } from './ports/transport.js';
+import { parseTicket, type ShareTicket } from './share-ticket.js';
+import {
+  INFO_PATH,
+  parseHostInfo,
+  readResponse,
+  readShortBody,
+  refusalOf,
+  tunnelRequest,
+  type HostInfo,
+  type Refusal,
+} from './tunnel-protocol.js';
+import { DEFAULT_VIEWER_LINK, ViewerLink, type ViewerLinkOptions } from './viewer-link.js';
+
+export interface ViewerPorts {
+  readonly transport: Transport;
+  readonly player: PlayerLauncher;
+  readonly log: Logger;
+}
+
+export interface ViewerSessionOptions {
+  readonly link?: ViewerLinkOptions;
+  /**
+   * How long to wait for the host's answer to a stream request: it answers at
+   * once, or after asking its user (`--approve`, up to a minute).
+   */
+  readonly answerTimeoutMs?: number;
+}
+
+/** Why watching ended, for the person watching (the CLI turns it into a line and an exit code). */
+export type ViewerEnd =
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'player-closed' }
+  | { readonly kind: 'refused'; readonly refusal: Refusal }
+  | { readonly kind: 'host-stopped' }
+  | { readonly kind: 'unreachable'; readonly message: string };
+
+export interface ViewerSnapshot {
+  readonly connected: boolean;
+  readonly path: PathInfo;
+  readonly bytesReceived: number;
+  readonly players: number;
+  readonly reconnects: number;
+}
+
+/**
+ * One `pixelpass view`: the link to the host (redialled when it drops), the
+ * localhost URL players read, and the player, started again when it quit
+ * because its stream broke. A refusal or the host stopping ends it with a reason.
+ */
+export class ViewerSession {
+  readonly ticket: ShareTicket;
+  readonly #link: ViewerLink;
+  readonly #server: LocalStreamServer;
+  readonly #answerTimeoutMs: number;
+
+  constructor(
+    private readonly ports: ViewerPorts,
+    ticket: string,
+    options: ViewerSessionOptions = {},
+  ) {
+    this.ticket = parseTicket(ticket);
+    ports.transport.validateAddress(this.ticket.address);
+    this.#answerTimeoutMs = options.answerTimeoutMs ?? 75_000;
+    this.#link = new ViewerLink(ports.transport, this.ticket.address, ports.log, options.link ?? DEFAULT_VIEWER_LINK);
+    this.#server = new LocalStreamServer({ openUpstream: () => this.#openStream(), log: ports.log });
+  }
+
+  /** First connection; fails fast so a dead ticket is reported at once. */
+  async connect(): Promise<PeerInfo> {
+    return (await this.#link.connect()).peer;
+  }
+
+  /**
+   * Asks the host who it is (the player's title). A wrong secret is refused
+   * here, before any player starts: throws StreamRefused. Undefined when the
+   * host cannot tell in time.
+   */
+  async hostInfo(timeoutMs = 3000): Promise<HostInfo | undefined> {
+    let stream: PeerStream | undefined;
+    try {
+      stream = await this.#link.openStream();
+      await stream.writeBytes(tunnelRequest(this.ticket.secret, INFO_PATH));
+      const { head, rest } = await readResponse(stream, { maxHeadBytes: 8192, timeoutMs });
+      const body = await readShortBody(stream, rest);
+      const refusal = refusalOf(head, body);
+      if (refusal) throw new StreamRefused(refusal);
+      return parseHostInfo(body);
+    } catch (err) {
+      if (err instanceof StreamRefused) throw err;
+      return undefined;
+    } finally {
+      stream?.abort();
+    }
+  }
+
+  /** Starts the localhost endpoint; returns the URL a player opens. */
+  serve(): Promise<string> {
+    return this.#server.listen();
+  }
+
+  snapshot(): ViewerSnapshot {
+    const conn = this.#link.connection;
+    return {
+      connected: conn !== undefined,
+      path: conn?.peer.path() ?? { kind: 'unknown', rttMs: null },
+      bytesReceived: this.#server.stats.bytesReceived,
+      players: this.#server.stats.players,
+      reconnects: this.#link.reconnects,
+    };
+  }
+
+  get streamsOpened(): number {
+    return this.#server.stats.streamsOpened;
+  }
+
+  /**
+   * Runs the player on `url` until the user closes it, the host refuses or
+   * stops, or `signal` aborts; a player that quit because its stream broke or
+   * ended is started again (the link redials with backoff).
+   */
+  async watch(url: string, title: string, signal: AbortSignal): Promise<ViewerEnd> {
+    const { player, log } = this.ports;
+    let restarts = 0;
+    for (;;) {
+      const launched = await player.launch(url, { title });
+      try {
+        const started = Date.now();
+        if (player.id !== 'none' && restarts === 0) log.info(`${player.id} started; close it or press Ctrl-C to stop`);
+        const why = await this.#untilPlayerExits(launched, signal);
+        if (why !== 'player-exited') return why === 'host-stopped' ? { kind: 'host-stopped' } : { kind: 'stopped' };
+        const end = this.#server.lastEnd;
+        if (this.#link.hostStopped) return { kind: 'host-stopped' };
+        if (end?.kind === 'refused' && end.refusal) return { kind: 'refused', refusal: end.refusal };
+        if (end?.kind === 'unreachable' && Date.now() - end.at < 5000) {
+          return { kind: 'unreachable', message: 'the host cannot be reached' };
+        }
+        const ranForMs = Date.now() - started;
+        if (!shouldRestartPlayer(end, Date.now(), ranForMs, restarts)) return { kind: 'player-closed' };
+        restarts = ranForMs > 30_000 ? 1 : restarts + 1;
+        log.warn(`the stream ${end?.kind === 'host-ended' ? 'ended' : 'broke'}; starting ${player.id} again`);
+      } finally {
+        await launched.stop();
+      }
+    }
+  }
+
+  async #untilPlayerExits(launched: LaunchedPlayer, signal: AbortSignal): Promise<'player-exited' | 'host-stopped' | 'aborted'> {
+    if (signal.aborted) return 'aborted';
+    return new Promise((resolve) => {
+      signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+      this.#link.onHostStopped(() => resolve('host-stopped'));
+      void launched.exited.then(() => resolve('player-exited'));
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#server.close();
+    await this.#link.close();
+    await this.ports.transport.close();
+  }
+
+  async #openStream(): Promise<Upstream> {
+    const stream = await this.#link.openStream();
+    try {
+      await stream.writeBytes(tunnelRequest(this.ticket.secret));
+      let pending: Uint8Array = new Uint8Array(0);
+      for (;;) {
+        const { head, rest } = await readResponse(stream, { maxHeadBytes: 8192, timeoutMs: this.#answerTimeoutMs }, undefined, pending);
+        if (head.status === 102) {
+          // The host is asking its user (--approve); its real answer follows.
+          this.ports.log.info('waiting for the host to approve…');
+          pending = rest;
+          continue;
+        }
+        if (head.status === 200) return { stream, rest };
+        const refusal = refusalOf(head, await readShortBody(stream, rest));
+        throw new StreamRefused(refusal!);
+      }
+    } catch (err) {
+      stream.abort();
+      if (err instanceof TransportFailed) throw err;
+      throw new TransportFailed(errorMessage(err), { cause: err });
+    }
+  }
+}
+
+/**
+ * A player that quits right after its stream ended or broke did not choose to
+ * quit: start it again (the link redials with backoff), a bounded number of times
+ * in a row. A player the user closed, or one the host cannot be reached for, stays closed.
+ */
+export function shouldRestartPlayer(
+  lastEnd: { readonly kind: RelayEnd; readonly at: number } | undefined,
+  now: number,
+  ranForMs: number,
+  restartsInARow: number,
+): boolean {
+  if (!lastEnd || (lastEnd.kind !== 'broken' && lastEnd.kind !== 'host-ended')) return false;
+  if (now - lastEnd.at > 5000) return false;
+  if (ranForMs < 1000 && restartsInARow >= 3) return false;
+  return restartsInARow < 10;
+}
+
