@@ -440,6 +440,19 @@ function ticketVia(ticket, addresses) {
   return `pixelpass1${body.slice(0, 32)}${irohMod.EndpointTicket.fromAddr(new irohMod.EndpointAddr(id, null, addresses)).toString()}`;
 }
 
+/** The three phases of a 20 → 1.5 → 20 Mbit/s schedule, and how soon the player was fresh again. */
+function changingPhases(rec, refRec, from, step) {
+  const ph = phases(rec, from, [
+    [0, step, '20mbit'],
+    [step, step * 2, '1500kbit'],
+    [step * 2, step * 3, '20mbit again'],
+  ], refRec);
+  // Whole seconds after the rate came back until a second's median delay is under 200 ms at ≥ 25 fps.
+  const a = analyzeArrivals(rec.frames, { from: from + step * 2000, to: from + step * 3000, fps: FPS, reference: refRec.frames });
+  const i = a.delay.p50PerSecond.findIndex((d, k) => d !== null && d < 200 && a.fpsPerSecond[k] >= 25);
+  return { phases: ph, recoveredAfterS: i < 0 ? null : i };
+}
+
 const SCENARIOS = {
   link2m: (s) => scenario('link2m', { viewers: [{ rate: '2mbit' }], seconds: s }),
   link100m: (s) => scenario('link100m', { viewers: [{ rate: '100mbit' }], seconds: s }),
@@ -457,17 +470,7 @@ const SCENARIOS = {
         ]);
         return { stop: () => sch.stop(), result: () => ({ schedule: sch.applied }) };
       },
-      analyze: ({ refRec, vrecs, from }) => {
-        const ph = phases(vrecs[0], from, [
-          [0, step, '20mbit'],
-          [step, step * 2, '1500kbit'],
-          [step * 2, step * 3, '20mbit again'],
-        ], refRec);
-        // Seconds after the rate came back until a second's median delay is under 200 ms at ≥ 25 fps.
-        const a = analyzeArrivals(vrecs[0].frames, { from: from + step * 2000, to: from + step * 3000, fps: FPS, reference: refRec.frames });
-        const i = a.delay.p50PerSecond.findIndex((d, k) => d !== null && d < 200 && a.fpsPerSecond[k] >= 25);
-        return { phases: ph, recoveredAfterS: i < 0 ? null : i };
-      },
+      analyze: ({ refRec, vrecs, from }) => changingPhases(vrecs[0], refRec, from, step),
     });
   },
   // The 2 Mbit/s link plus 40 ms each way from udp-impair.mjs in the router (a WAN-like RTT).
@@ -490,14 +493,7 @@ const SCENARIOS = {
         ]);
         return { stop: () => sch.stop(), result: () => ({ schedule: sch.applied }) };
       },
-      analyze: (ctx) => ({
-        ...irohAnalysis(ctx),
-        phases: phases(ctx.vrecs[0], ctx.from, [
-          [0, step, '20mbit'],
-          [step, step * 2, '1500kbit'],
-          [step * 2, step * 3, '20mbit again'],
-        ], ctx.refRec),
-      }),
+      analyze: (ctx) => ({ ...irohAnalysis(ctx), ...changingPhases(ctx.vrecs[0], ctx.refRec, ctx.from, step) }),
     });
   },
   // No lab: how many bytes an iroh stream takes (writeAll resolves) while its reader
