@@ -32,6 +32,11 @@ const { values: o } = parseArgs({
     fps: { type: 'string', default: '30' },
     bitrate: { type: 'string', default: '4000' },
     size: { type: 'string', default: '1280x720' },
+    pattern: { type: 'string', default: 'ball' },
+    // The iroh endpoint's address (bench/links.mjs binds it inside a network namespace).
+    bind: { type: 'string', default: '127.0.0.1:0' },
+    // Also print each connection's iroh view (rtt, stats, paths) every 500 ms.
+    'iroh-stats': { type: 'boolean', default: false },
   },
 });
 
@@ -92,7 +97,7 @@ if (o.feed === 'max') {
   const { X264Encoder } = await import(`${ROOT}packages/encode-x264/dist/index.js`);
   const [width, height] = o.size.split('x').map(Number);
   const fps = Number(o.fps);
-  const session = await new TestCaptureSource({ width, height, pattern: 'ball', timeOverlay: true }).open({ fps });
+  const session = await new TestCaptureSource({ width, height, pattern: o.pattern, timeOverlay: true }).open({ fps });
   const spec = composePipeline({
     video: session.video,
     // After videorate, so its PTS are exactly the ones the encoder and the muxer carry.
@@ -169,7 +174,36 @@ if (o['direct-http']) {
   stops.push(() => server.close());
 }
 
-const transport = new IrohTransport({ relay: false, bindAddr: '127.0.0.1:0' });
+if (o['iroh-stats']) {
+  // The transport keeps its connections to itself: catch each one as its handshake
+  // completes (same binding instance as the transport's), then poll it. Polling,
+  // never watch*: in iroh 1.1.0 those abort the process (iroh-ffi#277).
+  const { loadIroh } = await import('./paths.mjs');
+  const { Accepting } = loadIroh();
+  const conns = new Set();
+  const connect = Accepting.prototype.connect;
+  Accepting.prototype.connect = async function (...args) {
+    const conn = await connect.apply(this, args);
+    conns.add(conn);
+    conn.closed().then(() => conns.delete(conn), () => conns.delete(conn));
+    return conn;
+  };
+  const irohTimer = setInterval(() => {
+    const t = wall();
+    const list = [];
+    for (const conn of conns) {
+      try {
+        list.push({ id: conn.remoteId().fmtShort(), rtt: conn.rtt(), stats: conn.stats(), paths: conn.paths() });
+      } catch (err) {
+        list.push({ error: String(err?.message ?? err).split('\n')[0] });
+      }
+    }
+    out({ type: 'iroh', t, conns: list });
+  }, 500);
+  stops.push(() => clearInterval(irohTimer));
+}
+
+const transport = new IrohTransport({ relay: false, bindAddr: o.bind });
 const listener = await transport.listen();
 const secret = randomBytes(SECRET_BYTES);
 const gate = new StreamGate(
@@ -188,7 +222,7 @@ const statsTimer = setInterval(() => {
     type: 'stats',
     t: wall(),
     published: hub.bytesPublished,
-    viewers: hub.viewerStats().map((v) => ({ sent: v.bytesSent, skipped: v.bytesSkipped, queued: v.queuedBytes })),
+    viewers: hub.viewerStats().map((v) => ({ id: v.id, sent: v.bytesSent, skipped: v.bytesSkipped, queued: v.queuedBytes, skips: v.skips })),
     skips,
     drops,
   });
