@@ -10,7 +10,6 @@ import { killAllTerminals, processesOf, startTerminal, type TmuxTerminal } from 
 import { startPortalStack, stopAllPortalStacks } from './helpers/portal-stack.js';
 import { startXvfb, stopAllXvfb, type XvfbServer } from './helpers/xvfb.js';
 
-const REPO = new URL('..', import.meta.url).pathname;
 const TICKET = /pixelpass1[a-z0-9]{60,}/;
 const URL_RE = /http:\/\/127\.0\.0\.1:\d+\/[a-z2-7]+\/stream\.ts/;
 

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { childPids, ffprobeCount, mpvDecode, pidAlive } from './helpers/media-probe.js';
-import { hostAndViewer, runCli, startCli, stopAllCli } from './helpers/pixelpass.js';
+import { hostAndViewer, runCli, stopAllCli } from './helpers/pixelpass.js';
 import { requireTools } from './helpers/require-tools.js';
 
 describe('foundation: test source → H.264/AAC MPEG-TS → iroh → localhost HTTP → real players', () => {

@@ -1,14 +1,13 @@
 #!/usr/bin/env node
-// A pixelpass host built from the real core parts (BroadcastHub, StreamGate,
-// CaptureSupervisor) and the real IrohTransport, with a feeder the benchmark
-// controls instead of a capture:
+// A pixelpass host: core's HostSession (hub, gate, supervisor, accept loop) over
+// the real IrohTransport, with a media runner the benchmark controls instead of
+// gst-launch (the MediaRunner port):
 //   --feed max   synthetic TS as fast as the slowest viewer takes it (throughput)
 //   --feed rate  synthetic TS at --rate bytes/s, one chunk per 1/30 s (fan-out)
 //   --feed gst   the real test-source pipeline (x264), with an identity element in
 //                front of the encoder that reports when each frame entered it (latency)
 // It prints its ticket (and with --direct-http a plain local HTTP URL serving the
 // same TS without the tunnel) as a JSON line, then a stats line every 200 ms.
-import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -18,7 +17,7 @@ import { syntheticGop } from './synthetic-ts.mjs';
 
 const core = await import(CORE);
 const { IrohTransport } = await import(TRANSPORT_IROH);
-const { BroadcastHub, CaptureSupervisor, StreamGate, SECRET_BYTES, formatTicket, TsPacketAligner, composePipeline } = core;
+const { HostSession, TsPacketAligner, composePipeline } = core;
 
 const { values: o } = parseArgs({
   options: {
@@ -44,33 +43,42 @@ const wall = () => performance.timeOrigin + performance.now();
 const out = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 const quiet = { debug() {}, info() {}, warn: (m) => process.stderr.write(`${m}\n`), error: (m) => process.stderr.write(`${m}\n`) };
 
-const hub = new BroadcastHub({ instantJoin: o['instant-join'] === 'on' });
 let skips = 0;
 let drops = 0;
-hub.on('viewer-skipped', () => skips++);
-hub.on('viewer-dropped', (who, why) => {
-  drops++;
-  process.stderr.write(`viewer ${who} dropped: ${why}\n`);
-});
 const direct = new Set();
+/** Where the feeder's TS goes: the session's media output (set when capture starts), and direct HTTP readers. */
+let emit = () => undefined;
 const publish = (bytes) => {
-  hub.publish(bytes);
+  emit(bytes);
   for (const res of direct) res.write(bytes);
 };
-
-// The feeder runs for the whole life of the process; the supervisor's run is a
-// no-op so that viewers attach exactly as they do to a real capture.
-const supervisor = new CaptureSupervisor(async () => ({ exited: new Promise(() => {}), stop: async () => {} }), 60_000);
 const stops = [];
+/** The viewers' queues, for the "max" feeder (set once the session exists). */
+let viewers = () => [];
+
+/**
+ * The MediaRunner port with the benchmark's feeder behind it: capture "starts"
+ * with the first viewer like a real one; its output is what the feeder publishes.
+ */
+const feederRunner = {
+  async start() {
+    const { PassThrough } = await import('node:stream');
+    const output = new PassThrough({ highWaterMark: 1 << 20 });
+    emit = (bytes) => output.write(bytes);
+    let exit;
+    const exited = new Promise((r) => (exit = r));
+    return { output, exited, pid: process.pid, stop: async () => { emit = () => undefined; output.end(); exit({ code: 0, reason: '' }); } };
+  },
+};
 
 if (o.feed === 'max') {
   const gop = syntheticGop(Number(o['chunk-bytes']), 64);
   const highWater = 1024 * 1024; // well under the hub's 4 MiB skip threshold
   let i = 0;
   const pump = () => {
-    if (hub.viewerCount > 0) {
+    if (viewers().length > 0) {
       for (;;) {
-        const queued = Math.max(...hub.viewerStats().map((v) => v.queuedBytes));
+        const queued = Math.max(...viewers().map((v) => v.queuedBytes));
         if (queued >= highWater) break;
         publish(gop[i++ % gop.length]);
       }
@@ -203,26 +211,38 @@ if (o['iroh-stats']) {
   stops.push(() => clearInterval(irohTimer));
 }
 
-const transport = new IrohTransport({ relay: false, bindAddr: o.bind });
-const listener = await transport.listen();
-const secret = randomBytes(SECRET_BYTES);
-const gate = new StreamGate(
-  { secret, maxViewers: Number(o['max-viewers']), maxHeadBytes: 8192, headTimeoutMs: 5000, hostName: 'bench' },
-  hub,
-  supervisor,
-  quiet,
+const session = new HostSession(
+  {
+    capture: { id: 'bench', open: async () => ({ video: { launch: 'benchsrc' }, description: `bench feeder ${o.feed}`, close: async () => undefined }) },
+    encoder: { id: 'bench', probe: async () => ({ usable: true, detail: 'bench' }), fragment: () => 'benchenc' },
+    runner: feederRunner,
+    transport: new IrohTransport({ relay: false, bindAddr: o.bind }),
+    log: quiet,
+  },
+  {
+    media: { fps: Number(o.fps), bitrateKbps: Number(o.bitrate), keyframeIntervalSec: Number(o['gop-seconds']) },
+    maxViewers: Number(o['max-viewers']),
+    // The feeder runs for the whole benchmark once started, like a lingering capture.
+    lingerMs: 600_000,
+    hostName: 'bench',
+    hub: { instantJoin: o['instant-join'] === 'on' },
+  },
 );
-void (async () => {
-  for await (const stream of listener.streams()) void gate.handle(stream);
-})();
-out({ type: 'ready', ticket: formatTicket({ secret, address: listener.address }), directUrl });
+viewers = () => session.viewers();
+session.on('viewer-skipped', () => skips++);
+session.on('viewer-dropped', (v, why) => {
+  drops++;
+  process.stderr.write(`viewer ${v.label} dropped: ${why}\n`);
+});
+const ticket = await session.open();
+out({ type: 'ready', ticket, directUrl });
 
 const statsTimer = setInterval(() => {
   out({
     type: 'stats',
     t: wall(),
-    published: hub.bytesPublished,
-    viewers: hub.viewerStats().map((v) => ({ id: v.id, sent: v.bytesSent, skipped: v.bytesSkipped, queued: v.queuedBytes, skips: v.skips })),
+    published: session.totals().bytesPublished,
+    viewers: session.viewers().map((v) => ({ id: v.id, sent: v.bytesSent, skipped: v.bytesSkipped, queued: v.queuedBytes, skips: v.skips })),
     skips,
     drops,
   });
@@ -231,7 +251,7 @@ const statsTimer = setInterval(() => {
 const shutdown = async () => {
   clearInterval(statsTimer);
   for (const s of stops) s();
-  await listener.close().catch(() => undefined);
+  await session.close().catch(() => undefined);
   process.exit(0);
 };
 process.on('SIGTERM', shutdown);

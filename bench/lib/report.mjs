@@ -4,7 +4,6 @@ import { fmt } from './stats.mjs';
 
 const row = (cells) => `| ${cells.join(' | ')} |`;
 const table = (head, rows) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
-const pct = (s) => fmt(s && { ...s, median: s.median * 100, min: s.min * 100, max: s.max * 100 }, 0);
 
 export function markdown(r) {
   const m = r.machine;

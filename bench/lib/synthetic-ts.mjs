@@ -65,4 +65,3 @@ export function syntheticGop(chunkBytes, count) {
 }
 
 /** The bytes of `n` packets worth from a GOP, as whole-packet slices of its chunks. */
-export const TS_PACKET = PKT;

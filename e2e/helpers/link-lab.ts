@@ -276,7 +276,10 @@ export class LinkLab {
       applied,
       done,
       stop: () => {
-        for (const t of timers) (clearTimeout(t), this.#timers.delete(t));
+        for (const t of timers) {
+          clearTimeout(t);
+          this.#timers.delete(t);
+        }
         finish();
       },
     };

@@ -62,9 +62,8 @@ export async function startTerminal(argv: readonly string[], env: Record<string,
     send: async (keys, literal = false) => void (await tmux(socket, ['send-keys', '-t', 'main', ...(literal ? ['-l'] : []), ...keys])),
     async waitFor(pattern, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
-      let last = '';
       for (;;) {
-        last = await t.screen();
+        const last = await t.screen();
         const m = last.match(pattern);
         if (m) return m;
         if (Date.now() > deadline) throw new Error(`screen did not show ${pattern} within ${timeoutMs} ms; it shows:\n${last.trimEnd()}`);

@@ -30,19 +30,6 @@ export function toneAmplitude(samples: Int16Array, freqHz: number, rate = SAMPLE
   return (2 * Math.sqrt(Math.max(0, power))) / n;
 }
 
-/** The strongest frequency between 50 Hz and 5 kHz, in 10 Hz steps. */
-export function dominantFrequency(samples: Int16Array, rate = SAMPLE_RATE): number {
-  let best = 0;
-  let bestAmp = -1;
-  for (let f = 50; f <= 5000; f += 10) {
-    const a = toneAmplitude(samples, f, rate);
-    if (a > bestAmp) {
-      bestAmp = a;
-      best = f;
-    }
-  }
-  return best;
-}
 
 /** Decodes `seconds` of the audio track at `url` with ffmpeg to mono 48 kHz samples. */
 export function decodeAudio(url: string, seconds: number, skipSeconds = 0): Promise<Int16Array> {

@@ -2,7 +2,7 @@ import { input, select } from '@inquirer/prompts';
 import { errorMessage, parseTicket } from '@pixelpass/core';
 import { readConfig, updateConfig } from './cli-config.js';
 import { x11Monitors, soundServer } from './composition.js';
-import { audioChoices, playerChoices, sourceChoices, type AppInfo, type MonitorInfo, type SourceAnswer } from './menu-choices.js';
+import { audioChoices, playerChoices, sourceChoices, type AppInfo, type SourceAnswer } from './menu-choices.js';
 import { installedPlayers } from './player-check.js';
 import { sessionKind } from './session.js';
 

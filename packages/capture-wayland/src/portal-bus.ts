@@ -111,7 +111,7 @@ export class PortalBus {
       );
     }
     const bus = dbus.sessionBus({ busAddress: address, negotiateUnixFd: pipewireAccess().kind === 'portal-fd' } as DBusBusOptions);
-    let portalBus: PortalBus | undefined;
+    let portalBus: PortalBus | undefined = undefined;
     const uniqueName = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new PortalTimeout(`the D-Bus session bus at ${address} did not answer within ${timeoutMs / 1000}s`));

@@ -1,4 +1,1 @@
-export { X11Capture, type X11CaptureOptions } from './x11-capture.js';
-export { DisplayUnavailable } from './x11-tools.js';
-export { NoSuchMonitor } from './monitors.js';
-export { NoSuchWindow } from './windows.js';
+export { X11Capture } from './x11-capture.js';

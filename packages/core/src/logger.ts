@@ -5,6 +5,4 @@ export interface Logger {
   error(message: string): void;
 }
 
-export const LOGGER = Symbol.for('pixelpass.Logger');
-
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -1,3 +1,3 @@
-export { MpvLauncher, mpvArgs, type PlayerOptions } from './mpv-launcher.js';
-export { VlcLauncher, vlcArgs } from './vlc-launcher.js';
+export { MpvLauncher } from './mpv-launcher.js';
+export { VlcLauncher } from './vlc-launcher.js';
 export { NoPlayer } from './no-player.js';

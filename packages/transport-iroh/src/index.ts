@@ -1,1 +1,1 @@
-export { IrohTransport, PIXELPASS_ALPN, toByteArray, type IrohTransportOptions } from './iroh-transport.js';
+export { IrohTransport } from './iroh-transport.js';

@@ -25,8 +25,6 @@ export interface AudioSource {
   open(signal: AbortSignal): Promise<AudioSession | { readonly unavailable: string }>;
 }
 
-export const AUDIO_SOURCE = Symbol.for('pixelpass.AudioSource');
-
 /** An application playing sound now, as `--app` can name it. */
 export interface PlayingApp {
   /** What `--app` matches (application name). */
@@ -51,5 +49,3 @@ export interface SoundServer extends Partial<Diagnosable> {
   playingApps(): Promise<readonly PlayingApp[]>;
   repair(): Promise<RepairReport>;
 }
-
-export const SOUND_SERVER = Symbol.for('pixelpass.SoundServer');

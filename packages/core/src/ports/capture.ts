@@ -62,5 +62,3 @@ export interface CaptureSource extends Partial<Diagnosable> {
    */
   open(request: CaptureRequest, signal: AbortSignal): Promise<CaptureSession>;
 }
-
-export const CAPTURE_SOURCE = Symbol.for('pixelpass.CaptureSource');

@@ -21,5 +21,3 @@ export interface Encoder {
    */
   fragment(settings: EncodeSettings): string;
 }
-
-export const ENCODER = Symbol.for('pixelpass.Encoder');

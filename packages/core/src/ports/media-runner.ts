@@ -15,5 +15,3 @@ export interface RunningMedia {
 export interface MediaRunner extends Partial<Diagnosable> {
   start(spec: PipelineSpec): Promise<RunningMedia>;
 }
-
-export const MEDIA_RUNNER = Symbol.for('pixelpass.MediaRunner');

@@ -12,5 +12,3 @@ export interface PlayerLauncher extends Partial<Diagnosable> {
   /** Throws MissingDependency when the player is not installed. */
   launch(url: string, options: { readonly title: string }): Promise<LaunchedPlayer>;
 }
-
-export const PLAYER_LAUNCHER = Symbol.for('pixelpass.PlayerLauncher');

@@ -63,5 +63,3 @@ export interface Transport extends Partial<Diagnosable> {
   /** Releases everything the transport holds (endpoints, sockets). Idempotent. */
   close(): Promise<void>;
 }
-
-export const TRANSPORT = Symbol.for('pixelpass.Transport');
