@@ -19,3 +19,4 @@ export * from './viewer-link.js';
 export * from './local-stream-server.js';
 export * from './encoder-choice.js';
 export * from './encoder-probe.js';
+export * from './command-missing.js';
