@@ -8,9 +8,9 @@ import {
   type PipelineSpec,
   type RunningMedia,
 } from '@pixelpass/core';
+import { GST_TOOLS_PACKAGE, packageForElement } from '@pixelpass/gst';
 import { assertElements } from './gst-inspect.js';
 import { launchArgs } from './launch-args.js';
-import { GST_TOOLS_PACKAGE, packageForElement } from './gst-packages.js';
 
 const live = new Set<ResultPromise>();
 // Last resort: a child must not outlive us even on an unexpected exit path.
