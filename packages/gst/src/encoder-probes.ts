@@ -1,6 +1,6 @@
 import type { FreshProbe } from '@pixelpass/core';
 import { gstCommands, type GstCommands } from './gst-commands.js';
-import { GST_INSPECT_TIMEOUT_MS } from './gst-inspect.js';
+import { GST_INSPECT_TIMEOUT_REASON } from './gst-inspect.js';
 import { GST_TOOLS_PACKAGE } from './gst-packages.js';
 
 /** A software encoder's test encode is cheap (tens of ms); 30 s only trips on a stalled system. */
@@ -26,7 +26,7 @@ export interface SoftwareEncoderSpec {
 export async function probeSoftwareEncoder(spec: SoftwareEncoderSpec, gst: GstCommands = gstCommands): Promise<FreshProbe<never>> {
   const presence = await gst.inspectElement(spec.element);
   if (presence === 'timeout') {
-    return { result: { usable: false, reason: `gst-inspect-1.0 did not answer within ${GST_INSPECT_TIMEOUT_MS / 1000} s` }, transient: true };
+    return { result: { usable: false, reason: GST_INSPECT_TIMEOUT_REASON }, transient: true };
   }
   if (presence === 'no-gst-inspect') {
     return { result: { usable: false, reason: 'gst-inspect-1.0 is missing', provider: GST_TOOLS_PACKAGE }, transient: false };

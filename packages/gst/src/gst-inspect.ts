@@ -5,6 +5,9 @@ import { GST_TOOLS_PACKAGE } from './gst-packages.js';
 /** How long gst-inspect-1.0 may take: rebuilding a cold registry can take many seconds. */
 export const GST_INSPECT_TIMEOUT_MS = 30_000;
 
+/** A probe's reason when gst-inspect-1.0 timed out (transient: not cached). */
+export const GST_INSPECT_TIMEOUT_REASON = `gst-inspect-1.0 did not answer within ${GST_INSPECT_TIMEOUT_MS / 1000} s`;
+
 /** What gst-inspect-1.0 said about one element. */
 export type ElementPresence = 'present' | 'absent' | 'timeout' | 'no-gst-inspect';
 

@@ -1,6 +1,7 @@
 export { GST_TOOLS_PACKAGE, packageForElement } from './gst-packages.js';
 export {
   GST_INSPECT_TIMEOUT_MS,
+  GST_INSPECT_TIMEOUT_REASON,
   elementExists,
   inspectElement,
   parsePluginFeatures,
