@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { MissingDependency, PixelpassError } from '@pixelpass/core';
+import { MissingDependency, PixelpassError, isCommandMissing } from '@pixelpass/core';
 import {
   PactlOutputError,
   parseClients,
@@ -45,7 +45,7 @@ export class Pactl {
       timeout: this.options.timeoutMs ?? 5000,
       stdin: 'ignore',
     });
-    if ((result as { code?: string }).code === 'ENOENT') {
+    if (isCommandMissing(result)) {
       throw new MissingDependency('pactl', 'pulseaudio-utils');
     }
     if (result.exitCode !== 0 || result.failed) {

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { CaptureFailed, MissingDependency } from '@pixelpass/core';
+import { CaptureFailed, MissingDependency, isCommandMissing } from '@pixelpass/core';
 
 /** The X display cannot be used: unset, no server answering, or access refused. */
 export class DisplayUnavailable extends CaptureFailed {}
@@ -28,7 +28,7 @@ export async function runXTool(tool: 'xwininfo' | 'xrandr' | 'xdpyinfo', display
     env: { DISPLAY: display },
     stdin: 'ignore',
   });
-  if ((r as { code?: string }).code === 'ENOENT') {
+  if (isCommandMissing(r)) {
     throw new MissingDependency(tool, PROVIDERS[tool] ?? 'the X11 client utilities');
   }
   const stderr = String(r.stderr ?? '');

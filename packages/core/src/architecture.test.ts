@@ -39,21 +39,47 @@ describe('hexagonal architecture', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('every adapter package depends on core and on no other workspace package', () => {
+  /**
+   * Adapters may share @pixelpass/gst (GStreamer tool helpers, depending on core
+   * only) besides core; nothing else in the workspace. Covers every package under
+   * packages/, the gst package included.
+   */
+  const SHARED = '@pixelpass/gst';
+  const allowedDeps = (name: string): readonly string[] => (name === 'gst' ? ['@pixelpass/core'] : ['@pixelpass/core', SHARED]);
+
+  it('every adapter package depends on core and at most on @pixelpass/gst; gst only on core', () => {
     const offenders: string[] = [];
-    for (const name of readdirSync(PACKAGES)) {
-      if (name === 'core') continue;
+    const names = readdirSync(PACKAGES).filter((name) => name !== 'core');
+    expect(names).toContain('gst');
+    for (const name of names) {
       const pkgPath = join(PACKAGES, name, 'package.json');
-      const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { dependencies?: Record<string, string>; exports?: unknown };
+      const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { name?: string; dependencies?: Record<string, string>; exports?: unknown };
+      if (name === 'gst' && pkg.name !== SHARED) offenders.push(`packages/gst is named ${pkg.name}, not ${SHARED}`);
+      const allowed = allowedDeps(name);
       const workspaceDeps = Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith('@pixelpass/'));
       if (!workspaceDeps.includes('@pixelpass/core')) offenders.push(`${name} does not depend on core`);
-      for (const d of workspaceDeps) if (d !== '@pixelpass/core') offenders.push(`${name} depends on ${d}`);
+      for (const d of workspaceDeps) if (!allowed.includes(d)) offenders.push(`${name} depends on ${d}`);
       if (!pkg.exports) offenders.push(`${name} has no exports field`);
       for (const file of sourceFiles(join(PACKAGES, name, 'src'))) {
         for (const spec of imports(file)) {
-          if (spec.startsWith('@pixelpass/') && spec !== '@pixelpass/core') offenders.push(`${name}: ${file} imports ${spec}`);
-          if (/^@pixelpass\/core\/./.test(spec)) offenders.push(`${name}: deep import ${spec}`);
+          const root = spec.match(/^@pixelpass\/[^/]+/)?.[0];
+          if (root && !allowed.includes(root)) offenders.push(`${name}: ${file} imports ${spec}`);
+          if (root && root.length < spec.length) offenders.push(`${name}: deep import ${spec}`);
+          if (root && !workspaceDeps.includes(root)) offenders.push(`${name}: ${file} imports ${root}, not in its dependencies`);
         }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('@pixelpass/gst depends on core and execa only, and imports nothing else', () => {
+    const offenders: string[] = [];
+    const pkg = JSON.parse(readFileSync(join(PACKAGES, 'gst', 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual(['@pixelpass/core', 'execa']);
+    for (const file of sourceFiles(join(PACKAGES, 'gst', 'src'))) {
+      for (const spec of imports(file)) {
+        const ok = spec.startsWith('.') || spec.startsWith('node:') || spec === '@pixelpass/core' || spec === 'execa';
+        if (!ok) offenders.push(`gst: ${file.slice(PACKAGES.length)} imports ${spec}`);
       }
     }
     expect(offenders).toEqual([]);

@@ -1,32 +1,5 @@
 import type { ProbeResult } from './ports/encoder.js';
 
-/**
- * gst-launch-1.0 arguments for a short test encode of `fragment`. The output
- * goes to stdout so the prober can check that bytes actually came out: a
- * driver that accepts the caps but encodes nothing must count as a failure.
- */
-export function testEncodeArgs(fragment: string, frames = 3): string[] {
-  const description = `videotestsrc num-buffers=${frames} ! video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! ${fragment} ! fdsink fd=1 sync=false`;
-  // One token per argument: gst-launch escapes the spaces inside an argument.
-  // Encoder fragments carry no quoted values, so splitting on whitespace is exact.
-  return ['-q', ...description.split(/\s+/).filter(Boolean)];
-}
-
-/** The most telling line of a failed gst-launch run, for a one-line reason. */
-export function gstFailureSummary(stderr: string, exitCode: number | undefined): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  const pick =
-    lines.find((l) => /no element|no property|could not set property|erroneous pipeline/i.test(l)) ??
-    lines.find((l) => /^ERROR/.test(l)) ??
-    lines.find((l) => /error|fail/i.test(l)) ??
-    lines.at(-1);
-  const text = pick?.replace(/^WARNING: erroneous pipeline: /, '').replace(/^ERROR: from element \S+: /, '');
-  return text ?? `gst-launch-1.0 exited with code ${exitCode ?? 'unknown'}`;
-}
-
 /** A probe result as kept between runs, with the adapter's settled variant (e.g. which element). */
 export interface CachedProbe {
   readonly result: ProbeResult;

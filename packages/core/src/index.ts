@@ -27,3 +27,4 @@ export * from './viewer-link.js';
 export * from './local-stream-server.js';
 export * from './encoder-choice.js';
 export * from './encoder-probe.js';
+export * from './command-missing.js';

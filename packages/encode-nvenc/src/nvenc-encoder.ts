@@ -1,16 +1,14 @@
 import { access, readdir } from 'node:fs/promises';
-import { execa } from 'execa';
 import {
   PipelineFailed,
-  gstFailureSummary,
   noProbeCache,
   probeThroughCache,
-  testEncodeArgs,
   type EncodeSettings,
   type Encoder,
   type ProbeCache,
   type ProbeResult,
 } from '@pixelpass/core';
+import { GST_INSPECT_TIMEOUT_REASON, PROBE_SETTINGS, findWorkingVariant, gstCommands, type GstCommands } from '@pixelpass/gst';
 import {
   NVENC_VARIANTS,
   nvencFragment,
@@ -20,11 +18,26 @@ import {
   type NvencVariant,
 } from './nvenc-fragment.js';
 
-export interface NvencEncoderOptions {
-  readonly cache?: ProbeCache;
+/** What the machine says about the NVIDIA driver: read only when no variant works, to say why. */
+export interface NvidiaHost {
+  /** /proc/driver/nvidia/version exists: the proprietary kernel driver is loaded. */
+  driverLoaded(): Promise<boolean>;
+  /** libnvidia-encode.so.1 is installed. */
+  encodeLibrary(): Promise<boolean>;
 }
 
-const PROBE_SETTINGS: EncodeSettings = { fps: 30, bitrateKbps: 2000, keyframeIntervalSec: 1 };
+export interface NvencEncoderOptions {
+  readonly cache?: ProbeCache;
+  /** The GStreamer tools the probe asks; tests pass fakes. */
+  readonly gst?: GstCommands;
+  /** The NVIDIA driver facts; defaults to this machine's. */
+  readonly host?: NvidiaHost;
+}
+
+const thisMachine: NvidiaHost = {
+  driverLoaded: () => exists('/proc/driver/nvidia/version'),
+  encodeLibrary: () => hasLibrary('libnvidia-encode.so.1'),
+};
 
 /**
  * NVIDIA NVENC (nvh264enc from nvcodec): for NVIDIA users, whose VA-API driver
@@ -34,9 +47,13 @@ export class NvencEncoder implements Encoder {
   readonly id = 'nvenc';
   private variant: NvencVariant | undefined;
   private readonly cache: ProbeCache;
+  private readonly gst: GstCommands;
+  private readonly host: NvidiaHost;
 
   constructor(options: NvencEncoderOptions = {}) {
     this.cache = options.cache ?? noProbeCache;
+    this.gst = options.gst ?? gstCommands;
+    this.host = options.host ?? thisMachine;
   }
 
   async probe(): Promise<ProbeResult> {
@@ -54,30 +71,25 @@ export class NvencEncoder implements Encoder {
   }
 
   private async probeNow(): Promise<{ result: ProbeResult; variant?: NvencVariant; transient?: boolean }> {
-    // stdin ignored: with an open stdin pipe, gst-inspect hangs while rebuilding a cold registry.
-    const plugin = await execa('gst-inspect-1.0', ['nvcodec'], { reject: false, timeout: 30_000, stdin: 'ignore' });
-    if (plugin.timedOut) return { result: { usable: false, reason: 'gst-inspect-1.0 did not answer within 30 s' }, transient: true };
-    const features = plugin.exitCode === 0 ? String(plugin.stdout) : '';
-    const elements = NVENC_VARIANTS.map((v) => v.element).filter((e, i, all) => all.indexOf(e) === i && new RegExp(`^\\s+${e}:`, 'm').test(features));
-    let testFailure: { element: string; message: string } | undefined;
-    const hung = new Set<string>();
-    for (const variant of NVENC_VARIANTS.filter((v) => elements.includes(v.element))) {
-      // A hang is the driver's, not the variant's: other variants of that element would hang too.
-      if (hung.has(variant.element)) continue;
-      const outcome = await testEncode(nvencFragment(variant, PROBE_SETTINGS));
-      if (outcome.ok) {
-        const tuning = variant.tuning === 'low-latency' ? 'low-latency preset, CBR' : 'driver defaults';
-        return { result: { usable: true, detail: `${variant.element}, ${tuning}` }, variant };
-      }
-      if (outcome.hung) hung.add(variant.element);
-      testFailure ??= { element: variant.element, message: outcome.message };
+    const features = await this.gst.pluginFeatures('nvcodec');
+    if (features === 'timeout') return { result: { usable: false, reason: GST_INSPECT_TIMEOUT_REASON }, transient: true };
+    const elements = NVENC_VARIANTS.map((v) => v.element).filter((e, i, all) => all.indexOf(e) === i && (features ?? []).includes(e));
+    const search = await findWorkingVariant(
+      NVENC_VARIANTS.filter((v) => elements.includes(v.element)),
+      (v) => nvencFragment(v, PROBE_SETTINGS),
+      this.gst,
+    );
+    if (search.found) {
+      const variant = search.found;
+      const tuning = variant.tuning === 'low-latency' ? 'low-latency preset, CBR' : 'driver defaults';
+      return { result: { usable: true, detail: `${variant.element}, ${tuning}` }, variant };
     }
     const why = nvencUnavailable({
-      nvcodecPlugin: plugin.exitCode === 0,
+      nvcodecPlugin: features !== undefined,
       encoderElements: elements,
-      nvidiaDriverLoaded: await exists('/proc/driver/nvidia/version'),
-      encodeLibrary: await hasLibrary('libnvidia-encode.so.1'),
-      testFailure,
+      nvidiaDriverLoaded: await this.host.driverLoaded(),
+      encodeLibrary: await this.host.encodeLibrary(),
+      testFailure: search.testFailure,
     });
     return { result: { usable: false, reason: why.reason, provider: why.provider } };
   }
@@ -93,16 +105,4 @@ async function hasLibrary(file: string): Promise<boolean> {
     if (files.includes(file)) return true;
   }
   return false;
-}
-
-/** Three frames at 320x240 take well under a second on any working driver. */
-const TEST_ENCODE_TIMEOUT_MS = 10_000;
-
-async function testEncode(fragment: string): Promise<{ ok: true } | { ok: false; message: string; hung?: boolean }> {
-  const r = await execa('gst-launch-1.0', testEncodeArgs(fragment), { reject: false, timeout: TEST_ENCODE_TIMEOUT_MS, encoding: 'buffer', stdin: 'ignore' });
-  const bytes = (r.stdout as Uint8Array | undefined)?.byteLength ?? 0;
-  if (r.exitCode === 0 && bytes > 0) return { ok: true };
-  if (r.timedOut) return { ok: false, message: `the test encode hung (no end after ${TEST_ENCODE_TIMEOUT_MS / 1000} s)`, hung: true };
-  if (r.exitCode === 0) return { ok: false, message: 'the encoder produced no output' };
-  return { ok: false, message: gstFailureSummary(Buffer.from((r.stderr as Uint8Array | undefined) ?? new Uint8Array()).toString('utf8'), r.exitCode) };
 }

@@ -19,7 +19,7 @@ describe('nvencFragment', () => {
 describe('nvencUnavailable', () => {
   const base: NvencFacts = { nvcodecPlugin: true, encoderElements: [], nvidiaDriverLoaded: false, encodeLibrary: false };
   const cases: Array<[string, NvencFacts, RegExp, RegExp | undefined]> = [
-    ['no NVIDIA driver (this machine)', base, /nvh264enc is not registered: no NVIDIA driver is loaded/, /NVIDIA proprietary driver.*libnvidia-encode1/],
+    ['no NVIDIA driver', base, /nvh264enc is not registered: no NVIDIA driver is loaded/, /NVIDIA proprietary driver.*libnvidia-encode1/],
     ['plugin missing', { ...base, nvcodecPlugin: false }, /nvcodec plugin/, /^gstreamer1\.0-plugins-bad$/],
     ['driver without NVENC library', { ...base, nvidiaDriverLoaded: true }, /libnvidia-encode\.so\.1 is missing/, /^libnvidia-encode1$/],
     ['driver and library but no element', { ...base, nvidiaDriverLoaded: true, encodeLibrary: true }, /did not initialise/, undefined],

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { PROBE_SETTINGS, type ElementPresence, type GstCommands } from '@pixelpass/gst';
 import { OpenH264Encoder, openh264Fragment } from './openh264-encoder.js';
 
 describe('openh264Fragment', () => {
@@ -9,6 +10,26 @@ describe('openh264Fragment', () => {
   ];
   it.each(cases)('%j', (s, patterns) => {
     for (const p of patterns) expect(openh264Fragment(s)).toMatch(p);
+  });
+});
+
+describe('OpenH264Encoder.probe (fake GStreamer)', () => {
+  const gst = (presence: ElementPresence, encoded: string[] = []): GstCommands => ({
+    inspectElement: async (element) => (element === 'openh264enc' ? presence : 'absent'),
+    pluginFeatures: async () => undefined,
+    testEncode: async (fragment) => (encoded.push(fragment), { ok: true }),
+  });
+  it('test-encodes its own fragment at the probe settings', async () => {
+    const encoded: string[] = [];
+    expect(await new OpenH264Encoder({ gst: gst('present', encoded) }).probe()).toEqual({ usable: true, detail: 'openh264enc, software' });
+    expect(encoded).toEqual([openh264Fragment(PROBE_SETTINGS)]);
+  });
+  it('a missing element names its package', async () => {
+    expect(await new OpenH264Encoder({ gst: gst('absent') }).probe()).toEqual({
+      usable: false,
+      reason: 'GStreamer element openh264enc not found',
+      provider: 'gstreamer1.0-plugins-bad',
+    });
   });
 });
 

@@ -9,7 +9,7 @@ const nvidia = { path: '/dev/dri/renderD128', vendorId: '0x10de', kernelDriver: 
 describe('vaapiUnavailable', () => {
   const cases: Array<{ name: string; facts: VaFacts; reason: RegExp; provider?: RegExp | undefined }> = [
     {
-      name: 'no GPU at all (this machine)',
+      name: 'no GPU at all',
       facts: base,
       reason: /vah264enc is not registered: no VA render device \(\/dev\/dri\/renderD\* does not exist/,
       provider: /Intel: intel-media-va-driver-non-free.*i965-va-driver.*AMD: mesa-va-drivers.*nvidia-vaapi-driver\) only decodes; use --encoder nvenc/,

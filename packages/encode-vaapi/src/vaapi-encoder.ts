@@ -1,28 +1,34 @@
 import { access, constants, readdir, readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { execa } from 'execa';
 import {
   PipelineFailed,
-  gstFailureSummary,
   noProbeCache,
   probeThroughCache,
-  testEncodeArgs,
   type EncodeSettings,
   type Encoder,
   type ProbeCache,
   type ProbeResult,
 } from '@pixelpass/core';
+import { GST_INSPECT_TIMEOUT_REASON, PROBE_SETTINGS, findWorkingVariant, gstCommands, type GstCommands } from '@pixelpass/gst';
 import { vaapiUnavailable, type RenderNode, type VaFacts } from './va-diagnosis.js';
 import { parseVariantId, rankVaapiElements, vaapiFragment, vaapiVariants, variantId, type VaapiVariant } from './vaapi-fragment.js';
+
+/** What the machine says about VA-API besides GStreamer: read only when no variant works, to say why. */
+export interface VaHost {
+  renderNodes(): Promise<readonly RenderNode[]>;
+  /** libva driver names installed (iHD, radeonsi...). */
+  vaDrivers(): Promise<readonly string[]>;
+}
 
 export interface VaapiEncoderOptions {
   readonly cache?: ProbeCache;
   /** Where render nodes live; tests point it elsewhere. */
   readonly driDir?: string;
+  /** The GStreamer tools the probe asks; tests pass fakes. */
+  readonly gst?: GstCommands;
+  /** Render nodes and VA drivers; defaults to this machine's (render nodes under `driDir`). */
+  readonly host?: VaHost;
 }
-
-/** Settings used for the test encode; the real run uses the user's. */
-const PROBE_SETTINGS: EncodeSettings = { fps: 30, bitrateKbps: 2000, keyframeIntervalSec: 1 };
 
 /**
  * VA-API H.264 (Intel, AMD): `vah264enc` from the va plugin, legacy
@@ -33,11 +39,14 @@ export class VaapiEncoder implements Encoder {
   readonly id = 'vaapi';
   private variant: VaapiVariant | undefined;
   private readonly cache: ProbeCache;
-  private readonly driDir: string;
+  private readonly gst: GstCommands;
+  private readonly host: VaHost;
 
   constructor(options: VaapiEncoderOptions = {}) {
     this.cache = options.cache ?? noProbeCache;
-    this.driDir = options.driDir ?? '/dev/dri';
+    this.gst = options.gst ?? gstCommands;
+    const driDir = options.driDir ?? '/dev/dri';
+    this.host = options.host ?? { renderNodes: () => renderNodes(driDir), vaDrivers: installedVaDrivers };
   }
 
   async probe(): Promise<ProbeResult> {
@@ -55,67 +64,28 @@ export class VaapiEncoder implements Encoder {
   }
 
   private async probeNow(): Promise<{ result: ProbeResult; variant?: VaapiVariant; transient?: boolean }> {
-    const [va, legacy] = await Promise.all([pluginFeatures('va'), pluginFeatures('vaapi')]);
+    const [va, legacy] = await Promise.all([this.gst.pluginFeatures('va'), this.gst.pluginFeatures('vaapi')]);
     if (va === 'timeout' || legacy === 'timeout') {
-      return { result: { usable: false, reason: 'gst-inspect-1.0 did not answer within 30 s' }, transient: true };
+      return { result: { usable: false, reason: GST_INSPECT_TIMEOUT_REASON }, transient: true };
     }
     const elements = rankVaapiElements([...(va ?? []), ...(legacy ?? [])]);
-    let testFailure: VaFacts['testFailure'];
-    const hung = new Set<string>();
-    for (const variant of vaapiVariants(elements)) {
-      // A hang is the driver's, not the variant's: other variants of that element would hang too.
-      if (hung.has(variant.element)) continue;
-      const outcome = await testEncode(vaapiFragment(variant, PROBE_SETTINGS));
-      if (outcome.ok) {
-        const rc = variant.rateControl === 'cbr' ? 'CBR' : 'driver rate control';
-        const upload = variant.upload === 'postproc' ? 'GPU colour conversion' : 'CPU colour conversion';
-        return { result: { usable: true, detail: `${variant.element}, ${rc}, ${upload}` }, variant };
-      }
-      if (outcome.hung) hung.add(variant.element);
-      testFailure ??= { element: variant.element, message: outcome.message };
+    const search = await findWorkingVariant(vaapiVariants(elements), (v) => vaapiFragment(v, PROBE_SETTINGS), this.gst);
+    if (search.found) {
+      const variant = search.found;
+      const rc = variant.rateControl === 'cbr' ? 'CBR' : 'driver rate control';
+      const upload = variant.upload === 'postproc' ? 'GPU colour conversion' : 'CPU colour conversion';
+      return { result: { usable: true, detail: `${variant.element}, ${rc}, ${upload}` }, variant };
     }
     const facts: VaFacts = {
       vaPlugin: va !== undefined,
       encoderElements: elements,
-      renderNodes: await renderNodes(this.driDir),
-      vaDrivers: await installedVaDrivers(),
-      testFailure,
+      renderNodes: await this.host.renderNodes(),
+      vaDrivers: await this.host.vaDrivers(),
+      testFailure: search.testFailure,
     };
     const why = vaapiUnavailable(facts);
     return { result: { usable: false, reason: why.reason, provider: why.provider } };
   }
-}
-
-/** Feature names of a GStreamer plugin, undefined when the plugin does not load. */
-async function pluginFeatures(plugin: string): Promise<string[] | undefined | 'timeout'> {
-  // stdin ignored: with an open stdin pipe, gst-inspect hangs while rebuilding a cold registry.
-  const r = await execa('gst-inspect-1.0', [plugin], { reject: false, timeout: 30_000, stdin: 'ignore' });
-  if (r.timedOut) return 'timeout';
-  if (r.exitCode !== 0) return undefined;
-  const names: string[] = [];
-  for (const line of String(r.stdout).split('\n')) {
-    const m = line.match(/^\s+([a-zA-Z0-9_]+):\s/);
-    if (m && !/^(Name|Description|Filename|Version|License|Source|Binary|Origin|Documentation)/.test(m[1]!)) names.push(m[1]!);
-  }
-  return names;
-}
-
-/** Three frames at 320x240 take well under a second on any working driver. */
-const TEST_ENCODE_TIMEOUT_MS = 10_000;
-
-async function testEncode(fragment: string): Promise<{ ok: true } | { ok: false; message: string; hung?: boolean }> {
-  const r = await execa('gst-launch-1.0', testEncodeArgs(fragment), {
-    reject: false,
-    timeout: TEST_ENCODE_TIMEOUT_MS,
-    encoding: 'buffer',
-    stdin: 'ignore',
-  });
-  const bytes = (r.stdout as Uint8Array | undefined)?.byteLength ?? 0;
-  if (r.exitCode === 0 && bytes > 0) return { ok: true };
-  if (r.timedOut) return { ok: false, message: `the test encode hung (no end after ${TEST_ENCODE_TIMEOUT_MS / 1000} s)`, hung: true };
-  if (r.exitCode === 0) return { ok: false, message: 'the encoder produced no output' };
-  const stderr = Buffer.from((r.stderr as Uint8Array | undefined) ?? new Uint8Array()).toString('utf8');
-  return { ok: false, message: gstFailureSummary(stderr, r.exitCode) };
 }
 
 async function renderNodes(driDir: string): Promise<RenderNode[]> {

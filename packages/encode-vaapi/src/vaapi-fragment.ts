@@ -1,4 +1,5 @@
 import type { EncodeSettings } from '@pixelpass/core';
+import { gopFrames } from '@pixelpass/gst';
 
 /**
  * One way to drive a VA encoder. The probe tries these in order and keeps the
@@ -62,7 +63,7 @@ export function parseVariantId(id: string): VaapiVariant | undefined {
  * reordering delay) and a short IDR interval so joining viewers start fast.
  */
 export function vaapiFragment(v: VaapiVariant, s: EncodeSettings): string {
-  const keyInt = Math.max(1, Math.round(s.fps * s.keyframeIntervalSec));
+  const keyInt = gopFrames(s.fps, s.keyframeIntervalSec);
   const parts: string[] = [];
   if (isLegacyElement(v.element)) {
     if (v.upload === 'postproc') parts.push('vaapipostproc', 'video/x-raw(memory:VASurface),format=NV12');

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { PROBE_SETTINGS, type ElementPresence, type GstCommands } from '@pixelpass/gst';
 import type { CachedProbe, ProbeCache } from '@pixelpass/core';
 import { X264Encoder } from './x264-encoder.js';
 
@@ -10,6 +11,26 @@ describe('X264Encoder.fragment', () => {
   ];
   it.each(cases)('%j', (s, patterns) => {
     for (const p of patterns) expect(new X264Encoder().fragment(s)).toMatch(p);
+  });
+});
+
+describe('X264Encoder.probe (fake GStreamer)', () => {
+  const gst = (presence: ElementPresence, encoded: string[] = []): GstCommands => ({
+    inspectElement: async (element) => (element === 'x264enc' ? presence : 'absent'),
+    pluginFeatures: async () => undefined,
+    testEncode: async (fragment) => (encoded.push(fragment), { ok: true }),
+  });
+  it('test-encodes its own fragment at the probe settings', async () => {
+    const encoded: string[] = [];
+    expect(await new X264Encoder({ gst: gst('present', encoded) }).probe()).toEqual({ usable: true, detail: 'x264enc, software' });
+    expect(encoded).toEqual([new X264Encoder().fragment(PROBE_SETTINGS)]);
+  });
+  it('a missing element names its package', async () => {
+    expect(await new X264Encoder({ gst: gst('absent') }).probe()).toEqual({
+      usable: false,
+      reason: 'GStreamer element x264enc not found',
+      provider: 'gstreamer1.0-plugins-ugly',
+    });
   });
 });
 

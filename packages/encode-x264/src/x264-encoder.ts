@@ -1,9 +1,11 @@
 import type { EncodeSettings, Encoder, ProbeCache, ProbeResult } from '@pixelpass/core';
-import { gstFailureSummary, noProbeCache, probeThroughCache, testEncodeArgs } from '@pixelpass/core';
-import { execa } from 'execa';
+import { noProbeCache, probeThroughCache } from '@pixelpass/core';
+import { PROBE_SETTINGS, gopFrames, gstCommands, probeSoftwareEncoder, type GstCommands } from '@pixelpass/gst';
 
 export interface X264EncoderOptions {
   readonly cache?: ProbeCache;
+  /** The GStreamer tools the probe asks; tests pass fakes. */
+  readonly gst?: GstCommands;
 }
 
 /**
@@ -14,42 +16,23 @@ export interface X264EncoderOptions {
 export class X264Encoder implements Encoder {
   readonly id = 'x264';
   private readonly cache: ProbeCache;
+  private readonly gst: GstCommands;
 
   constructor(options: X264EncoderOptions = {}) {
     this.cache = options.cache ?? noProbeCache;
+    this.gst = options.gst ?? gstCommands;
   }
 
   async probe(): Promise<ProbeResult> {
-    return (await probeThroughCache(this.cache, this.id, () => this.probeNow())).result;
+    const fragment = this.fragment(PROBE_SETTINGS);
+    const run = () => probeSoftwareEncoder({ element: 'x264enc', provider: 'gstreamer1.0-plugins-ugly', fragment }, this.gst);
+    return (await probeThroughCache(this.cache, this.id, run)).result;
   }
 
   fragment(s: EncodeSettings): string {
-    const keyInt = Math.max(1, Math.round(s.fps * s.keyframeIntervalSec));
     return [
-      `x264enc tune=zerolatency speed-preset=veryfast bitrate=${s.bitrateKbps} key-int-max=${keyInt} bframes=0 byte-stream=true`,
+      `x264enc tune=zerolatency speed-preset=veryfast bitrate=${s.bitrateKbps} key-int-max=${gopFrames(s.fps, s.keyframeIntervalSec)} bframes=0 byte-stream=true`,
       'video/x-h264,profile=constrained-baseline',
     ].join(' ! ');
-  }
-
-  private async probeNow(): Promise<{ result: ProbeResult; transient: boolean }> {
-    // stdin ignored: with an open stdin pipe, gst-inspect hangs while rebuilding a cold registry.
-    const r = await execa('gst-inspect-1.0', ['--exists', 'x264enc'], { reject: false, timeout: 30_000, stdin: 'ignore' });
-    if (r.timedOut) return { result: { usable: false, reason: 'gst-inspect-1.0 did not answer within 30 s' }, transient: true };
-    if (r.exitCode !== 0) {
-      return { result: { usable: false, reason: 'GStreamer element x264enc not found', provider: 'gstreamer1.0-plugins-ugly' }, transient: false };
-    }
-    // Cheap (tens of ms) and catches a broken libx264 or a fragment the installed version rejects.
-    const t = await execa('gst-launch-1.0', testEncodeArgs(this.fragment({ fps: 30, bitrateKbps: 2000, keyframeIntervalSec: 1 })), {
-      reject: false,
-      timeout: 30_000,
-      encoding: 'buffer',
-      stdin: 'ignore',
-    });
-    const bytes = (t.stdout as Uint8Array | undefined)?.byteLength ?? 0;
-    if (t.exitCode === 0 && bytes > 0) return { result: { usable: true, detail: 'x264enc, software' }, transient: false };
-    if (t.timedOut) return { result: { usable: false, reason: 'x264enc test encode did not finish within 30 s' }, transient: true };
-    const stderr = Buffer.from((t.stderr as Uint8Array | undefined) ?? new Uint8Array()).toString('utf8');
-    const why = t.exitCode === 0 ? 'no output' : gstFailureSummary(stderr, t.exitCode);
-    return { result: { usable: false, reason: `x264enc test encode failed (${why})` }, transient: false };
   }
 }

@@ -3,13 +3,14 @@ import { execa, type Options, type ResultPromise } from 'execa';
 import {
   MissingDependency,
   PipelineFailed,
+  isCommandMissing,
   type MediaRunner,
   type PipelineSpec,
   type RunningMedia,
 } from '@pixelpass/core';
+import { GST_TOOLS_PACKAGE, packageForElement } from '@pixelpass/gst';
 import { assertElements } from './gst-inspect.js';
 import { launchArgs } from './launch-args.js';
-import { GST_TOOLS_PACKAGE, packageForElement } from './gst-packages.js';
 
 const live = new Set<ResultPromise>();
 // Last resort: a child must not outlive us even on an unexpected exit path.
@@ -58,8 +59,8 @@ export class GstLaunchRunner implements MediaRunner {
 
     const exited = child.then((result) => {
       live.delete(child);
-      const r = result as { exitCode?: number; signal?: string; code?: string; isTerminated?: boolean };
-      if (r.code === 'ENOENT') return { code: null, reason: `gst-launch-1.0 is missing; install ${GST_TOOLS_PACKAGE}` };
+      const r = result as { exitCode?: number; signal?: string };
+      if (isCommandMissing(result)) return { code: null, reason: `gst-launch-1.0 is missing; install ${GST_TOOLS_PACKAGE}` };
       const missing = stderrTail.join('\n').match(/no element "([^"]+)"/);
       if (missing) {
         return { code: r.exitCode ?? null, reason: `GStreamer element "${missing[1]}" is missing; install ${packageForElement(missing[1]!)}` };

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { MissingDependency, type LaunchedPlayer } from '@pixelpass/core';
+import { MissingDependency, isCommandMissing, type LaunchedPlayer } from '@pixelpass/core';
 
 /**
  * Starts a player in its own process group so that a Ctrl-C meant for pixelpass
@@ -14,7 +14,7 @@ export async function launchDetached(
   const child = execa(command, args, { detached: true, stdio: 'ignore', reject: false, cleanup: false });
   const spawned = await Promise.race([
     new Promise<'ok'>((resolve) => child.once('spawn', () => resolve('ok'))),
-    child.then((r) => ((r as { code?: string }).code === 'ENOENT' ? 'missing' : 'ok')),
+    child.then((r) => (isCommandMissing(r) ? 'missing' : 'ok')),
   ]);
   if (spawned === 'missing') throw new MissingDependency(command, provider);
   const exited = child.then((r) => r.exitCode ?? null);
