@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import type { Logger } from '@pixelpass/core';
-import { findOnPath } from './path-lookup.js';
+import { findOnPath } from '@pixelpass/core';
 import { sessionKind } from './session.js';
 
 /** A command that takes text on stdin and owns the clipboard until stopped. */

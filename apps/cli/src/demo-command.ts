@@ -1,7 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { MissingDependency, PixelpassError } from '@pixelpass/core';
+import { isCommandMissing, MissingDependency, PixelpassError } from '@pixelpass/core';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -63,7 +63,7 @@ export async function runDemo(seconds: number): Promise<void> {
       else if (f[0] === 'stream') streams.push(f.slice(1).filter(Boolean).join(' '));
     });
     const result = await probe;
-    if ((result as { code?: string }).code === 'ENOENT') throw new MissingDependency('ffprobe', 'ffmpeg');
+    if (isCommandMissing(result)) throw new MissingDependency('ffprobe', 'ffmpeg');
     out(`streams: ${[...new Set(streams)].join(' | ') || 'none'}`);
     out(`decoded ${video} video frames and ${audio} audio frames in ${seconds} s; first frame after ${firstFrameMs ?? '—'} ms`);
     if (video === 0) throw new PixelpassError('the demo decoded no video frames');

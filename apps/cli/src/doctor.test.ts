@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { doctorExitCode, formatResults, formatVerdict, verdict, xServerAddress, type CheckResult } from './doctor.js';
+import { doctorExitCode, formatResults, formatVerdict, verdict, type CheckResult } from './doctor.js';
 
 const ok = (label: string, need: CheckResult['need'], extra: Partial<CheckResult> = {}): CheckResult => ({ label, status: 'ok', need, ...extra });
 const fail = (label: string, need: CheckResult['need'], extra: Partial<CheckResult> = {}): CheckResult => ({
@@ -57,14 +57,4 @@ describe('formatResults', () => {
   it('sums up', () => {
     expect(formatVerdict({ host: true, view: false })).toBe('hosting: ready · viewing: NOT ready');
   });
-});
-
-describe('xServerAddress', () => {
-  it.each([
-    [':0', { path: '/tmp/.X11-unix/X0' }],
-    [':99.0', { path: '/tmp/.X11-unix/X99' }],
-    ['unix:1', { path: '/tmp/.X11-unix/X1' }],
-    ['localhost:10.0', { host: 'localhost', port: 6010 }],
-    ['garbage', undefined],
-  ])('%s', (display, expected) => expect(xServerAddress(display)).toEqual(expected));
 });

@@ -4,24 +4,10 @@
  * doctor-probes.ts.
  */
 
-/** What a check is needed for; `advice` ones never change the exit code. */
-export type Need = 'host' | 'view' | 'both' | 'advice';
+import type { ReadinessCheck } from '@pixelpass/core';
 
-export interface CheckResult {
-  readonly label: string;
-  /** `info` is a neutral line: nothing to fix, nothing checked (e.g. offline). */
-  readonly status: 'ok' | 'fail' | 'info';
-  readonly need: Need;
-  /** Version, reason or other short context. */
-  readonly detail?: string | undefined;
-  /** What to install (or do) when it fails. */
-  readonly install?: string | undefined;
-  /**
-   * Alternatives: the requirement is met when every check of at least one
-   * option of the group passes (e.g. mpv, or VLC with its plugins).
-   */
-  readonly anyOf?: { readonly group: string; readonly option: string } | undefined;
-}
+/** One doctor line: what an adapter reported. */
+export type CheckResult = ReadinessCheck;
 
 export interface Verdict {
   readonly host: boolean;
@@ -77,35 +63,4 @@ export function formatVerdict(v: Verdict): string {
 /** 0 only when a person could both share a screen and watch one with this install. */
 export function doctorExitCode(v: Verdict): number {
   return v.host && v.view ? 0 : 1;
-}
-
-/** GStreamer elements every hosted stream uses (see core's composePipeline). */
-export const PIPELINE_ELEMENTS: readonly string[] = [
-  'queue',
-  'videoconvert',
-  'videorate',
-  'videoscale',
-  'videocrop',
-  'h264parse',
-  'mpegtsmux',
-  'fdsink',
-];
-
-/** Elements the audio branch uses; hosting still works without sound. */
-export const AUDIO_ELEMENTS: readonly string[] = ['pulsesrc', 'audioconvert', 'audioresample', 'avenc_aac', 'aacparse'];
-
-/** The capture element each session needs; the test source is always there. */
-export const SOURCE_ELEMENTS: Readonly<Record<'wayland' | 'x11' | 'none', readonly string[]>> = {
-  wayland: ['pipewiresrc'],
-  x11: ['ximagesrc'],
-  none: ['videotestsrc'],
-};
-
-/** Where a DISPLAY's X server listens. */
-export function xServerAddress(display: string): { path: string } | { host: string; port: number } | undefined {
-  const m = /^([^:]*):(\d+)(?:\.\d+)?$/.exec(display.trim());
-  if (!m) return undefined;
-  const [, host, n] = m;
-  if (!host || host === 'unix') return { path: `/tmp/.X11-unix/X${n}` };
-  return { host: host!, port: 6000 + Number(n) };
 }

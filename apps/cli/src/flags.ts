@@ -96,6 +96,12 @@ export function addFlags(command: Command, table: Record<string, FlagSpec<unknow
   return command;
 }
 
+/** A bare `pixelpass host`'s settings: what doctor's adapters are built with. */
+export function defaultHostOptions(): HostOptions {
+  const defaults = Object.fromEntries(Object.entries(HOST_FLAGS).map(([k, f]) => [k, 'default' in f ? f.default : undefined]));
+  return hostOptions(defaults as HostFlags);
+}
+
 /** The flags as the host's settings: defaults filled in, combinations resolved. */
 export function hostOptions(f: HostFlags): HostOptions {
   // commander makes --no-audio audio=false, and gives --audio's default (none) as true.

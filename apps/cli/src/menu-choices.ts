@@ -1,5 +1,5 @@
 import type { SessionKind } from './session.js';
-import type { PlayerId } from './player-check.js';
+type PlayerId = 'mpv' | 'vlc';
 
 /**
  * The interactive menu, pure side: what each question offers, as the argv the

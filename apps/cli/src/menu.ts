@@ -1,9 +1,8 @@
 import { input, select } from '@inquirer/prompts';
 import { errorMessage, parseTicket } from '@pixelpass/core';
 import { readConfig, updateConfig } from './cli-config.js';
-import { x11Monitors, soundServer } from './composition.js';
+import { PLAYER_ADAPTERS, x11Monitors, soundServer } from './composition.js';
 import { audioChoices, playerChoices, sourceChoices, type AppInfo, type SourceAnswer } from './menu-choices.js';
-import { installedPlayers } from './player-check.js';
 import { sessionKind } from './session.js';
 
 /** Hook for the audio adapter's app lister; 'unavailable' when there is no sound server. */
@@ -30,6 +29,13 @@ async function hostQuestions(env: NodeJS.ProcessEnv, listApps: PlayingAppLister)
   return ['host', ...source, ...audio, '--copy'];
 }
 
+/** The players that can run here, as their adapters judge it (installed, plugins, not VLC as root). */
+async function usablePlayers(): Promise<Array<'mpv' | 'vlc'>> {
+  const ids = ['mpv', 'vlc'] as const;
+  const ok = await Promise.all(ids.map(async (id) => ((await PLAYER_ADAPTERS[id]({ playerArgs: [] }).readiness?.()) ?? []).every((c) => c.status !== 'fail')));
+  return ids.filter((_, i) => ok[i]);
+}
+
 /** The same one-line reason `pixelpass view` would give, shown under the prompt. */
 export function validateTicket(text: string): true | string {
   try {
@@ -43,7 +49,7 @@ export function validateTicket(text: string): true | string {
 async function viewQuestions(env: NodeJS.ProcessEnv): Promise<string[]> {
   const ticket = await input({ message: 'Paste the ticket:', validate: validateTicket });
   const config = await readConfig(env);
-  const installed = installedPlayers(env);
+  const installed = await usablePlayers();
   if (installed.length === 0) process.stderr.write('pixelpass: neither mpv nor VLC is installed (install mpv); you can still open the URL in any player\n');
   const player = await select({
     message: 'Watch with:',

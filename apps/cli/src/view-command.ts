@@ -1,7 +1,6 @@
 import { PixelpassError, StreamRefused, type Logger, type ViewerEnd } from '@pixelpass/core';
 import { buildViewer } from './composition.js';
 import type { ViewOptions } from './options.js';
-import { checkVlcPlugins, describeMissingPlugins } from './player-check.js';
 import type { Shutdown } from './shutdown.js';
 import type { TerminalLine } from './terminal-line.js';
 import { ViewerStatusDisplay } from './viewer-status.js';
@@ -33,6 +32,10 @@ export async function runView(o: ViewOptions, ui: { readonly line: TerminalLine;
   const { line, log } = ui;
   const { session, player } = buildViewer(o, log);
   shutdown.add(() => session.close());
+  // A player that cannot run here (VLC as root, VLC without its MPEG-TS plugins) is said now, not after it quit.
+  const problem = (await player.readiness?.())?.find((c) => c.status === 'fail');
+  if (problem) throw new ViewingEnded(`${problem.detail ?? problem.label}${problem.install && !problem.install.startsWith('nothing') ? `; install ${problem.install}` : ''}`);
+
   line.spin('connecting to the host…');
   const peer = await session.connect().finally(() => line.clear());
   log.info(`connected to host ${peer.shortId} (${peer.path().kind} path)`);
@@ -50,10 +53,6 @@ export async function runView(o: ViewOptions, ui: { readonly line: TerminalLine;
   const status = new ViewerStatusDisplay(session, line, log);
   status.start();
   shutdown.add(() => status.stop());
-  if (player.id === 'vlc') {
-    const missing = await checkVlcPlugins();
-    if (missing.length) log.warn(`${describeMissingPlugins(missing)}; VLC may show nothing`);
-  }
   const end = await session.watch(url, `pixelpass — ${host?.name ?? peer.shortId}`, shutdown.signal);
   status.stop();
   const told = describeViewerEnd(end);

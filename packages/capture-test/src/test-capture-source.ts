@@ -1,4 +1,5 @@
-import type { CaptureRequest, CaptureSession, CaptureSource } from '@pixelpass/core';
+import type { CaptureRequest, CaptureSession, CaptureSource, ReadinessCheck } from '@pixelpass/core';
+import { elementReadiness } from '@pixelpass/gst';
 
 export interface TestPatternOptions {
   readonly width: number;
@@ -23,6 +24,10 @@ export class TestCaptureSource implements CaptureSource {
 
   constructor(options: Partial<TestPatternOptions> = {}) {
     this.options = { ...DEFAULT_TEST_PATTERN, ...options };
+  }
+
+  readiness(): Promise<ReadinessCheck[]> {
+    return elementReadiness(['videotestsrc', 'timeoverlay'], 'host', 'the test source');
   }
 
   async open(request: CaptureRequest): Promise<CaptureSession> {

@@ -1,2 +1,1 @@
 export { PortalScreenCast } from './portal-screencast.js';
-export { pipewireAccess } from './portal-bus.js';

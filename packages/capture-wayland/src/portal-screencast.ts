@@ -1,5 +1,6 @@
 import { closeSync, fstatSync } from 'node:fs';
-import { Cancelled, type CaptureRequest, type CaptureSession, type CaptureSource, errorMessage } from '@pixelpass/core';
+import { Cancelled, errorMessage, type CaptureRequest, type CaptureSession, type CaptureSource, type ReadinessCheck } from '@pixelpass/core';
+import { waylandReadiness } from './portal-readiness.js';
 import { PipeWireUnusable, PortalRequestFailed, PortalTimeout, PortalUnavailable } from './errors.js';
 import { PortalBus, pipewireAccess, toVariants, unwrapVariants, type Plain } from './portal-bus.js';
 import {
@@ -86,6 +87,17 @@ export class PortalScreenCast implements CaptureSource {
     } finally {
       bus.disconnect();
     }
+  }
+
+  readiness(): Promise<ReadinessCheck[]> {
+    return waylandReadiness(this.#env, async () => {
+      const bus = await PortalBus.connect(this.#env, this.#callTimeoutMs);
+      try {
+        return await new PortalCall(bus, this.#callTimeoutMs).capabilities();
+      } finally {
+        bus.disconnect();
+      }
+    });
   }
 
   async open(request: CaptureRequest, signal: AbortSignal): Promise<CaptureSession> {

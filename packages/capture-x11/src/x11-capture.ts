@@ -5,6 +5,7 @@ import {
   type CaptureSession,
   type CaptureSource,
   type ShareMonitor,
+  type ReadinessCheck,
 } from '@pixelpass/core';
 import { describeMonitor, parseMonitors, selectMonitor } from './monitors.js';
 import {
@@ -20,6 +21,7 @@ import {
 import { parseExtensions } from './display-info.js';
 import { ximagesrcFragment, type XImageTarget } from './ximage-fragment.js';
 import { DisplayUnavailable, runXTool } from './x11-tools.js';
+import { x11Readiness } from './x11-readiness.js';
 
 export interface X11CaptureOptions {
   /** X display, e.g. ":0". Defaults to $DISPLAY. */
@@ -71,6 +73,10 @@ export class X11Capture implements CaptureSource {
   async check(): Promise<string> {
     const display = this.display();
     return (await this.#resolve(display)).label;
+  }
+
+  readiness(): Promise<ReadinessCheck[]> {
+    return x11Readiness(this.options.display ?? process.env.DISPLAY);
   }
 
   /** The RandR monitors of the display (empty when it cannot be asked). */

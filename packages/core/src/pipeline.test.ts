@@ -69,3 +69,12 @@ describe('composePipeline', () => {
     );
   });
 });
+
+describe('pipelineRequirements', () => {
+  it('lists what composePipeline uses besides capture and encoder, video and sound apart', async () => {
+    const { pipelineRequirements } = await import('./pipeline.js');
+    const r = pipelineRequirements();
+    expect([...r.video].sort()).toEqual(['fdsink', 'h264parse', 'mpegtsmux', 'queue', 'videoconvert', 'videocrop', 'videorate', 'videoscale'].sort());
+    expect([...r.audio].sort()).toEqual(['aacparse', 'audioconvert', 'audioresample', 'avenc_aac'].sort());
+  });
+});

@@ -92,3 +92,25 @@ export function pipelineElements(description: string): string[] {
   }
   return [...names];
 }
+
+/**
+ * The GStreamer elements every share needs beyond its capture and encoder
+ * elements, for `doctor`: read off a composed pipeline, so the list cannot
+ * drift from what composePipeline builds. `audio` is what sound adds.
+ */
+export function pipelineRequirements(): { readonly video: readonly string[]; readonly audio: readonly string[] } {
+  const probe = (audio: boolean): string[] =>
+    pipelineElements(
+      composePipeline({
+        video: { launch: 'capturesrc' },
+        ...(audio ? { audio: { launch: 'soundsrc' } } : {}),
+        encoder: 'h264encoder',
+        fps: 30,
+        // An odd size above the limit, so the crop and the scaler are in.
+        geometry: { width: 1921, height: 1081 },
+        maxWidth: 1280,
+      }).description,
+    ).filter((e) => !['capturesrc', 'soundsrc', 'h264encoder'].includes(e));
+  const video = probe(false);
+  return { video, audio: probe(true).filter((e) => !video.includes(e)) };
+}

@@ -1,1 +1,1 @@
-export { OpenH264Encoder, openh264Fragment, type OpenH264EncoderOptions } from './openh264-encoder.js';
+export { OpenH264Encoder } from './openh264-encoder.js';

@@ -1,1 +1,1 @@
-export { X264Encoder, type X264EncoderOptions } from './x264-encoder.js';
+export { X264Encoder } from './x264-encoder.js';

@@ -3,12 +3,14 @@ import { execa, type Options, type ResultPromise } from 'execa';
 import {
   MissingDependency,
   PipelineFailed,
+  pipelineRequirements,
+  type ReadinessCheck,
   isCommandMissing,
   type MediaRunner,
   type PipelineSpec,
   type RunningMedia,
 } from '@pixelpass/core';
-import { GST_TOOLS_PACKAGE, packageForElement } from '@pixelpass/gst';
+import { elementReadiness, GST_TOOLS_PACKAGE, packageForElement } from '@pixelpass/gst';
 import { assertElements } from './gst-inspect.js';
 import { launchArgs } from './launch-args.js';
 
@@ -28,6 +30,22 @@ export interface GstLaunchOptions {
 /** Runs a composed pipeline as one `gst-launch-1.0` process writing MPEG-TS to stdout. */
 export class GstLaunchRunner implements MediaRunner {
   constructor(private readonly options: GstLaunchOptions = {}) {}
+
+  /** gst-launch-1.0 and every element a share's pipeline uses (sound's are advice: video goes on without). */
+  async readiness(): Promise<ReadinessCheck[]> {
+    const r = await execa('gst-launch-1.0', ['--version'], { reject: false, timeout: 10_000, stdin: 'ignore' });
+    const version = /GStreamer\s+([\d.]+)/.exec(String(r.stdout))?.[1];
+    const launch: ReadinessCheck = {
+      label: 'gst-launch-1.0',
+      status: r.exitCode === 0 ? 'ok' : 'fail',
+      need: 'host',
+      detail: r.exitCode === 0 ? `GStreamer ${version ?? '?'}` : undefined,
+      install: GST_TOOLS_PACKAGE,
+    };
+    const needed = pipelineRequirements();
+    const [video, audio] = await Promise.all([elementReadiness(needed.video, 'host'), elementReadiness(needed.audio, 'advice', 'sound')]);
+    return [launch, ...video, ...audio];
+  }
 
   async start(spec: PipelineSpec): Promise<RunningMedia> {
     if (this.options.checkElements !== false) await assertElements(spec.description);

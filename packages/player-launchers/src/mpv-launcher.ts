@@ -1,4 +1,4 @@
-import type { LaunchedPlayer, PlayerLauncher } from '@pixelpass/core';
+import { findOnPath, type LaunchedPlayer, type PlayerLauncher, type ReadinessCheck } from '@pixelpass/core';
 import { launchDetached } from './detached-player.js';
 
 export interface PlayerOptions {
@@ -22,7 +22,15 @@ export function mpvArgs(url: string, title: string, extra: readonly string[] = [
 
 export class MpvLauncher implements PlayerLauncher {
   readonly id = 'mpv';
-  constructor(private readonly options: PlayerOptions = {}) {}
+  constructor(
+    private readonly options: PlayerOptions = {},
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  async readiness(): Promise<ReadinessCheck[]> {
+    const path = findOnPath('mpv', this.env);
+    return [{ label: 'mpv', status: path ? 'ok' : 'fail', need: 'view', detail: path, install: 'mpv', anyOf: { group: 'player', option: 'mpv' } }];
+  }
 
   launch(url: string, { title }: { title: string }): Promise<LaunchedPlayer> {
     return launchDetached('mpv', mpvArgs(url, title, this.options.extraArgs), 'mpv');

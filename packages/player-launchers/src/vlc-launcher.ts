@@ -1,15 +1,49 @@
-import type { LaunchedPlayer, PlayerLauncher } from '@pixelpass/core';
+import { findOnPath, type LaunchedPlayer, type PlayerLauncher, type ReadinessCheck } from '@pixelpass/core';
 import { launchDetached } from './detached-player.js';
 import type { PlayerOptions } from './mpv-launcher.js';
+import { checkVlcPlugins, describeMissingPlugins } from './vlc-plugins.js';
 
 /** Arguments for a low-latency live stream in VLC (small network cache). */
 export function vlcArgs(url: string, title: string, extra: readonly string[] = []): string[] {
   return ['--network-caching=300', '--live-caching=300', `--meta-title=${title}`, '--no-video-title-show', ...extra, url];
 }
 
+/**
+ * VLC refuses to run as root ("VLC is not supposed to be run as root") and
+ * exits at once: `doctor` and `view` say so instead of "vlc started".
+ */
+export function vlcRootRefusal(uid: number | undefined): string | undefined {
+  return uid === 0 ? 'VLC refuses to run as root; run pixelpass view as your own user, or use --player mpv' : undefined;
+}
+
 export class VlcLauncher implements PlayerLauncher {
   readonly id = 'vlc';
-  constructor(private readonly options: PlayerOptions = {}) {}
+  constructor(
+    private readonly options: PlayerOptions = {},
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** VLC on PATH, its MPEG-TS demuxer and FFmpeg decoder plugins, and not run as root. */
+  async readiness(): Promise<ReadinessCheck[]> {
+    const anyOf = { group: 'player', option: 'vlc' };
+    const path = findOnPath('vlc', this.env);
+    const found: ReadinessCheck = { label: 'VLC', status: path ? 'ok' : 'fail', need: 'view', detail: path, install: 'vlc', anyOf };
+    if (!path) return [found];
+    const missing = await checkVlcPlugins(this.env);
+    const plugins: ReadinessCheck = {
+      label: 'VLC plugins (MPEG-TS demuxer, FFmpeg decoder)',
+      status: missing.length ? 'fail' : 'ok',
+      need: 'view',
+      detail: missing.length ? describeMissingPlugins(missing).replace(/; install .*/, '') : undefined,
+      install: [...new Set(missing.map((m) => m.provider))].join(' '),
+      anyOf,
+    };
+    const root = vlcRootRefusal(process.getuid?.());
+    const user: ReadinessCheck = root
+      ? { label: 'VLC as this user', status: 'fail', need: 'view', detail: root, install: 'nothing: run as your own user', anyOf }
+      : { label: 'VLC as this user', status: 'ok', need: 'view', anyOf };
+    return [found, plugins, user];
+  }
 
   launch(url: string, { title }: { title: string }): Promise<LaunchedPlayer> {
     return launchDetached('vlc', vlcArgs(url, title, this.options.extraArgs), 'vlc (Debian: vlc-bin vlc-plugin-base)');

@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import irohModule from '@number0/iroh';
 import type * as Iroh from '@number0/iroh';
 import {
@@ -10,6 +11,7 @@ import {
   type PathInfo,
   type PeerInfo,
   type PeerStream,
+  type ReadinessCheck,
   type Transport,
   type ViewerConnection,
   errorMessage,
@@ -236,12 +238,45 @@ class StreamInbox {
   }
 }
 
+/** Relays iroh's default (n0) configuration uses; resolving one is the "online" test. */
+const N0_RELAYS = ['use1-1.relay.n0.iroh.link', 'euc1-1.relay.n0.iroh.link', 'aps1-1.relay.n0.iroh.link'];
+
 /** The Transport over iroh: QUIC, hole punching, relay fallback; a ticket names the host. */
 export class IrohTransport implements Transport {
   #client: Promise<Iroh.Endpoint> | undefined;
   readonly #endpoints = new Set<Iroh.Endpoint>();
 
   constructor(private readonly options: IrohTransportOptions) {}
+
+  /** An endpoint binds here (both sides need it); a relay answers when online (advice: direct paths work without). */
+  async readiness(): Promise<ReadinessCheck[]> {
+    const bind = async (): Promise<ReadinessCheck> => {
+      const started = Date.now();
+      const probe = new IrohTransport({ relay: false });
+      try {
+        const listener = await withTimeout(probe.listen(), 10_000, 'binding');
+        await listener.close();
+        return { label: 'iroh endpoint binds', status: 'ok', need: 'both', detail: `${Date.now() - started} ms` };
+      } catch (err) {
+        return { label: 'iroh endpoint binds', status: 'fail', need: 'both', detail: firstLine(err), install: 'nothing: check UDP sockets are allowed' };
+      } finally {
+        await probe.close();
+      }
+    };
+    const relay = async (): Promise<ReadinessCheck> => {
+      const resolved = await withTimeout(Promise.any(N0_RELAYS.map((h) => lookup(h).then(() => h))), 2000, 'resolving').catch(() => undefined);
+      if (!resolved) return { label: 'offline: relay not checked', status: 'info', need: 'advice' };
+      const started = Date.now();
+      const reached = await fetch(`https://${resolved}/ping`, { signal: AbortSignal.timeout(4000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+      return reached
+        ? { label: `relay ${resolved} reachable`, status: 'ok', need: 'advice', detail: `${Date.now() - started} ms` }
+        : { label: `relay ${resolved} unreachable`, status: 'fail', need: 'advice', detail: 'only direct connections will work', install: 'nothing: allow outgoing HTTPS/UDP' };
+    };
+    return Promise.all([bind(), relay()]);
+  }
 
   validateAddress(address: string): void {
     try {

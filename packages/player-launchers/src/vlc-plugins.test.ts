@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeMissingPlugins, distroFamily, missingVlcPlugins, vlcPluginDirs } from './player-check.js';
+import { describeMissingPlugins, distroFamily, missingVlcPlugins, vlcPluginDirs } from './vlc-plugins.js';
 
 describe('distroFamily', () => {
   it.each([

@@ -1,18 +1,5 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findOnPath } from './path-lookup.js';
-
-export type PlayerId = 'mpv' | 'vlc';
-
-/** The players pixelpass can launch, with the package that provides each. */
-export const PLAYERS: ReadonlyArray<{ id: PlayerId; command: string; label: string; provider: string }> = [
-  { id: 'mpv', command: 'mpv', label: 'mpv', provider: 'mpv' },
-  { id: 'vlc', command: 'vlc', label: 'VLC', provider: 'vlc' },
-];
-
-export function installedPlayers(env: NodeJS.ProcessEnv = process.env): PlayerId[] {
-  return PLAYERS.filter((p) => findOnPath(p.command, env) !== undefined).map((p) => p.id);
-}
 
 export type DistroFamily = 'arch' | 'debian' | 'fedora' | 'other';
 
