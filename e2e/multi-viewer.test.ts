@@ -62,7 +62,7 @@ describe('multi-viewer: one capture fanned out to N viewers', () => {
     const t0 = a.now();
     const refused = await fetch(u3!);
     expect(refused.status).toBe(503);
-    expect(await refused.text()).toMatch(/host is full \(2 viewers\)/);
+    expect(await refused.text()).toMatch(/the host is full \(2 of 2 watching\); try again later/);
     await waitFor('the refusal on the host', () => /refused: host is full \(2 viewers\)/.test(h.stderr()));
     // curl, as a player would see it.
     const curl = execFileSync('curl', ['-sS', '-i', '--max-time', '10', u3!], { encoding: 'utf8' });

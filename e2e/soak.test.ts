@@ -26,7 +26,8 @@ describe(`soak: two viewers for ${SECONDS} s`, () => {
   });
 
   it('host memory stays flat, both viewers decode throughout, every byte is accounted for', async () => {
-    const host = startCli(['host', '--source', 'test', '--test-size', '640x360', '--fps', String(FPS), '--bitrate', '1500', '--max-viewers', '2']);
+    // -v: the exit summary (byte accounting) is printed only when asked for.
+    const host = startCli(['-v', 'host', '--source', 'test', '--test-size', '640x360', '--fps', String(FPS), '--bitrate', '1500', '--max-viewers', '2']);
     const ticket = await host.firstLine;
     const viewers = [startCli(['view', ticket, '--player', 'none']), startCli(['view', ticket, '--player', 'none'])];
     const urls = await Promise.all(viewers.map((v) => v.firstLine));

@@ -4,6 +4,7 @@ import {
   ViewerSession,
   describeEncoderChoice,
   resolveEncoderChoice,
+  summarizeEncoderChoice,
   type AudioSource,
   type CaptureSource,
   type Encoder,
@@ -81,7 +82,7 @@ export const soundServer = (): SoundServer => new PulseSoundServer();
  */
 export async function selectEncoder(
   requested: string,
-  log: Logger,
+  log: Logger & { debug?(message: string): void },
   cache: ProbeCache = new FileProbeCache(),
   adapters: Readonly<Record<string, (cache: ProbeCache) => Encoder>> = ENCODER_ADAPTERS,
 ): Promise<Encoder> {
@@ -92,7 +93,8 @@ export async function selectEncoder(
     return e;
   };
   const choice = await resolveEncoderChoice(requested, Object.keys(adapters), (id) => encoder(id).probe());
-  log.info(describeEncoderChoice(choice));
+  log.info(summarizeEncoderChoice(choice));
+  if (choice.skipped.length) log.debug?.(describeEncoderChoice(choice));
   return encoder(choice.chosen);
 }
 
@@ -110,7 +112,7 @@ export interface BuiltHost {
  */
 export async function buildHost(
   o: HostOptions,
-  log: Logger,
+  log: Logger & { debug?(message: string): void },
   approve?: (peerShortId: string, peerId: string) => Promise<boolean>,
 ): Promise<BuiltHost> {
   const capture = CAPTURE_ADAPTERS[detectSource(o.source, process.env)](o);

@@ -49,7 +49,9 @@ export function formatResults(results: readonly CheckResult[]): string[] {
     const covered = r.status === 'fail' && r.anyOf !== undefined && (passing.get(r.anyOf.group)?.size ?? 0) > 0;
     const mark = r.status === 'ok' ? '✓' : r.status === 'info' || covered ? '–' : '✗';
     const detail = r.detail ? ` (${r.detail})` : '';
-    const install = r.status === 'fail' && r.install ? ` — install ${r.install}` : '';
+    // "nothing: <what to do>" is an action, not a package.
+    const hint = r.install?.startsWith('nothing: ') ? r.install.slice('nothing: '.length) : r.install && `install ${r.install}`;
+    const install = r.status === 'fail' && hint ? ` — ${hint}` : '';
     const optional = r.status === 'fail' && !covered && r.need === 'advice' ? ' [optional]' : '';
     return `${mark} ${r.label}${detail}${install}${optional}`;
   });

@@ -6,9 +6,9 @@ import { EncoderUnavailable, UsageError, probeThroughCache, type Encoder, type L
 import { selectEncoder } from './composition.js';
 import { FileProbeCache } from './probe-cache-file.js';
 
-function recordingLog(): Logger & { lines: string[] } {
+function recordingLog(): Logger & { lines: string[]; debug(m: string): void } {
   const lines: string[] = [];
-  return { lines, info: (m) => void lines.push(m), warn: (m) => void lines.push(m), error: (m) => void lines.push(m) };
+  return { lines, info: (m) => void lines.push(m), warn: (m) => void lines.push(m), error: (m) => void lines.push(m), debug: (m: string) => void lines.push(m) };
 }
 
 /** Encoders whose probe answers are given, cached like the real adapters' (through probeThroughCache). */
@@ -54,6 +54,7 @@ describe('selectEncoder', () => {
     const encoder = await selectEncoder('auto', log, await tempCache(), fakeEncoders(noGpu));
     expect(encoder.id).toBe('x264');
     expect(log.lines).toEqual([
+      'encoder: x264 (x264enc, software) — vaapi and nvenc cannot be used here; `pixelpass doctor` says why',
       'encoder: x264 (x264enc, software); vaapi skipped: vah264enc is not registered: no VA render device; install mesa-va-drivers; nvenc skipped: nvh264enc is not registered: no NVIDIA driver is loaded; install nvidia-driver',
     ]);
   });

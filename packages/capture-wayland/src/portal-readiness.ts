@@ -83,7 +83,7 @@ export async function waylandReadiness(env: NodeJS.ProcessEnv, liveCapabilities:
         label: 'screen-cast portal',
         status: 'fail',
         need: 'host',
-        detail: (err as Error).message.slice(0, 120),
+        detail: (err as Error).message.split(';')[0]!.slice(0, 120),
         install: `xdg-desktop-portal and ${backendPackageFor(env.XDG_CURRENT_DESKTOP)}`,
       };
     }

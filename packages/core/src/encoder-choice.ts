@@ -76,7 +76,17 @@ export function chooseEncoder(probed: readonly ProbedEncoder[], requested: strin
   throw new EncoderUnavailable(`no usable H.264 encoder${why ? ` (${why})` : ''}`);
 }
 
-/** The one stderr line saying what was chosen and why better ones were skipped. */
+/**
+ * The one short line a host prints at start: what encodes, and a pointer to
+ * `doctor` when better encoders were skipped (their reasons are long).
+ */
+export function summarizeEncoderChoice(choice: EncoderChoice): string {
+  const head = `encoder: ${choice.chosen} (${choice.detail})`;
+  if (choice.skipped.length === 0) return head;
+  return `${head} — ${choice.skipped.map((s) => s.id).join(' and ')} cannot be used here; \`pixelpass doctor\` says why`;
+}
+
+/** The whole choice with every skipped encoder's reason (`-v`, and the tests). */
 export function describeEncoderChoice(choice: EncoderChoice): string {
   const head = `encoder: ${choice.chosen} (${choice.detail})`;
   if (choice.skipped.length === 0) return head;
