@@ -24,9 +24,8 @@ export async function run({ quick, log }) {
   const floor = [];
   for (let i = 0; i < 3; i++) floor.push(await timeToFirstFrame('testsrc=size=1280x720:rate=30', 20_000, true).catch(() => Number.NaN));
   for (const keyframeInterval of intervals) {
-    for (const instantJoin of [true, false]) {
-      const args = ['--source', 'test', '--no-audio', '--keyframe-interval', String(keyframeInterval), '--max-viewers', '4'];
-      if (!instantJoin) args.push('--no-instant-join');
+    for (const join of ['live', 'replay', 'wait']) {
+      const args = ['--source', 'test', '--no-audio', '--keyframe-interval', String(keyframeInterval), '--max-viewers', '4', '--join', join];
       const host = await cliHost(args);
       const viewer = await cliViewer(host.ticket).catch(async (e) => {
         await host.stop();
@@ -39,14 +38,14 @@ export async function run({ quick, log }) {
       try {
         await waitBytes(keep.bytes, 50_000, 30_000, 'join: the stream never started');
         await sleep(keyframeInterval * 1000 + 500);
-        const rnd = jitter(keyframeInterval * 7 + (instantJoin ? 1 : 0));
-        log(`join: keyframe interval ${keyframeInterval} s, instant join ${instantJoin ? 'on' : 'off'}, ${joins} joins`);
+        const rnd = jitter(keyframeInterval * 7 + ['live', 'replay', 'wait'].indexOf(join));
+        log(`join: keyframe interval ${keyframeInterval} s, join ${join}, ${joins} joins`);
         for (let j = 0; j < joins; j++) {
           await sleep(rnd.next().value * keyframeInterval * 1000);
           try {
             times.push(await timeToFirstFrame(viewer.url));
           } catch (err) {
-            failures.push(`join (keyframe ${keyframeInterval} s, instant ${instantJoin}): ${err.message}`);
+            failures.push(`join (keyframe ${keyframeInterval} s, ${join}): ${err.message}`);
           }
         }
       } finally {
@@ -54,7 +53,7 @@ export async function run({ quick, log }) {
         await viewer.stop();
         await host.stop();
       }
-      configs.push({ keyframeInterval, instantJoin, ms: summarize(times) });
+      configs.push({ keyframeInterval, join, ms: summarize(times) });
     }
   }
   return { joins, ffmpegFloorMs: summarize(floor), configs, failures };

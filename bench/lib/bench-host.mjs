@@ -225,7 +225,7 @@ const session = new HostSession(
     // The feeder runs for the whole benchmark once started, like a lingering capture.
     lingerMs: 600_000,
     hostName: 'bench',
-    hub: { instantJoin: o['instant-join'] === 'on' },
+    hub: { join: o['instant-join'] === 'on' ? 'replay' : 'wait' },
   },
 );
 viewers = () => session.viewers();

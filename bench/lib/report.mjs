@@ -57,7 +57,7 @@ export function markdown(r) {
     out.push(
       table(
         ['keyframe interval', 'instant join', 'p50 ms', 'p95 ms', 'min–max ms'],
-        join.configs.map((c) => [`${c.keyframeInterval} s`, c.instantJoin ? 'on' : 'off', c.ms.median.toFixed(0), c.ms.p95.toFixed(0), `${c.ms.min.toFixed(0)}–${c.ms.max.toFixed(0)}`]),
+        join.configs.map((c) => [`${c.keyframeInterval} s`, c.join ?? (c.instantJoin ? 'replay' : 'wait'), c.ms.median.toFixed(0), c.ms.p95.toFixed(0), `${c.ms.min.toFixed(0)}–${c.ms.max.toFixed(0)}`]),
       ),
       '',
       `ffmpeg's own start-up to a first frame from a synthetic source (no network): ${fmt(join.ffmpegFloorMs, 0)} ms.`,
@@ -128,7 +128,7 @@ export function charts(r) {
       title: 'Join time: connect → first decoded frame',
       unit: 'ms',
       groups: join.configs.map((c) => ({
-        label: `key ${c.keyframeInterval} s, instant ${c.instantJoin ? 'on' : 'off'}`,
+        label: `key ${c.keyframeInterval} s, ${c.join ?? (c.instantJoin ? 'replay' : 'wait')}`,
         bars: [
           { series: 'p50', value: c.ms.median },
           { series: 'p95', value: c.ms.p95 },

@@ -2,7 +2,7 @@
 // bundle/pixelpass.mjs. Native modules stay real dependencies (see NATIVE).
 // Input is tsc's output (dist/), so decorators are already compiled.
 import { build } from 'esbuild';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -32,6 +32,9 @@ const result = await build({
   banner: { js: "import { createRequire as __ppCreateRequire } from 'node:module';\nconst require = __ppCreateRequire(import.meta.url);" },
 });
 await chmod(`${root}bundle/pixelpass.mjs`, 0o755);
+// The media process program: media-gst finds it at ../media/ from its code, which is the bundle here.
+await mkdir(`${root}media`, { recursive: true });
+await copyFile(`${root}../../packages/media-gst/media/pixelpass-media.py`, `${root}media/pixelpass-media.py`);
 // The demo starts `node <dir>/main.js host|view`: resolve that to the bundle too.
 await writeFile(`${root}bundle/main.js`, "// Entry for child processes the demo starts; the CLI itself is pixelpass.mjs.\nimport './pixelpass.mjs';\n");
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);

@@ -25,7 +25,7 @@ import { OpenH264Encoder } from '@pixelpass/encode-openh264';
 import { PulseAppAudio, PulseSoundServer, PulseSystemAudio } from '@pixelpass/audio-pulse';
 import { IrohTransport } from '@pixelpass/transport-iroh';
 import { MpvLauncher, NoPlayer, VlcLauncher } from '@pixelpass/player-launchers';
-import { GstLaunchRunner } from '@pixelpass/media-gst';
+import { GstMediaRunner } from '@pixelpass/media-gst';
 import type { ENCODER_IDS } from './flags.js';
 import type { AudioChoice, HostOptions, PlayerChoice, TransportChoice, ViewOptions } from './options.js';
 import { FileProbeCache } from './probe-cache-file.js';
@@ -72,7 +72,7 @@ export const PLAYER_ADAPTERS: Record<PlayerChoice, (o: Pick<ViewOptions, 'player
 /** The monitors of an X display, for the menu (empty when it cannot tell). */
 export const x11Monitors = async (display: string | undefined) => (await new X11Capture({ display }).monitors?.()) ?? [];
 export const transportFor = (t: TransportChoice): Transport => new IrohTransport({ relay: t.relay, bindAddr: t.bindAddr });
-export const mediaRunner = (): MediaRunner => new GstLaunchRunner();
+export const mediaRunner = (): MediaRunner => new GstMediaRunner();
 export const soundServer = (): SoundServer => new PulseSoundServer();
 
 /**
@@ -135,7 +135,7 @@ export async function buildHost(
       lingerMs: o.lingerSec * 1000,
       hostName: hostname(),
       approve,
-      hub: { instantJoin: o.instantJoin },
+      hub: { join: o.join },
     },
   );
   return { session, capture, sharing };

@@ -22,7 +22,7 @@ describe('the flag tables', () => {
 describe('hostOptions', () => {
   it('fills the defaults', () => {
     const o = hostOptions(parseHost([]));
-    expect(o).toMatchObject({ source: 'auto', encoder: 'auto', audio: 'system', fps: 30, bitrateKbps: 4000, keyframeIntervalSec: 2, maxViewers: 2, lingerSec: 5, instantJoin: true, approve: false });
+    expect(o).toMatchObject({ source: 'auto', encoder: 'auto', audio: 'system', fps: 30, bitrateKbps: 4000, keyframeIntervalSec: 2, maxViewers: 2, lingerSec: 5, join: 'live', approve: false });
     expect(o.testPattern).toEqual({ width: 1280, height: 720, pattern: 'smpte' });
   });
   it.each([
@@ -30,7 +30,7 @@ describe('hostOptions', () => {
     [['--no-audio'], { audio: 'none' }],
     [['--audio', 'none'], { audio: 'none' }],
     [['--app', 'firefox'], { audio: 'app', app: 'firefox' }],
-    [['--no-instant-join'], { instantJoin: false }],
+    [['--join', 'wait'], { join: 'wait' }],
     [['--window', 'Firefox'], { wayland: { sourceType: 'window', cursor: 'embedded', forget: false } }],
     [['--cursor', 'hidden'], { x11: expect.objectContaining({ showPointer: false }) }],
     [['--test-size', '640x480'], { testPattern: { width: 640, height: 480, pattern: 'smpte' } }],

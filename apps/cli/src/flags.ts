@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { JoinMode } from '@pixelpass/core';
 import type { AudioChoice, HostOptions, PlayerChoice, SourceChoice, ViewOptions } from './options.js';
 import { intIn, numberIn, relaySetting, sizeIn } from './parse-options.js';
 
@@ -33,7 +34,7 @@ export type FlagValues<Table> = {
     : ValueOf<Table[K]> | undefined;
 };
 
-/** The name commander gives a flag's value: `--max-viewers <n>` → maxViewers, `--no-instant-join` → instantJoin. */
+/** The name commander gives a flag's value: `--max-viewers <n>` → maxViewers, `--no-audio` → audio. */
 export function attributeName(flags: string): string {
   const long = /--([a-z0-9-]+)/.exec(flags)?.[1] ?? '';
   return long.replace(/^no-/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -58,7 +59,7 @@ export const HOST_FLAGS = {
   maxHeight: flag<number>({ flags: '--max-height <px>', description: 'scale down to at most this height', parse: intIn('--max-height', 16, 8192) }),
   maxViewers: flag<number>({ flags: '--max-viewers <n>', description: 'viewers at once', parse: intIn('--max-viewers', 1, 64), default: 2 }),
   linger: flag<number>({ flags: '--linger <seconds>', description: 'keep capturing this long after the last viewer left', parse: numberIn('--linger', 0, 3600), default: 5 }),
-  instantJoin: flag<boolean>({ flags: '--no-instant-join', description: 'make new viewers wait for the next keyframe instead of the cached one' }),
+  join: flag<JoinMode>({ flags: '--join <mode>', description: 'how a new viewer starts: live (a keyframe made for it), replay (the cached keyframe group: at once, but behind live), wait (the next keyframe)', choices: ['live', 'replay', 'wait'], default: 'live' }),
   approve: flag<boolean>({ flags: '--approve', description: 'ask before admitting each new viewer', default: false }),
   copy: flag<boolean>({ flags: '--copy', description: 'also copy the ticket to the clipboard (wl-copy, xclip or xsel)', default: false }),
   ticketFile: flag<string>({ flags: '--ticket-file <path>', description: 'write the ticket to this file (mode 0600) instead of stdout' }),
@@ -119,7 +120,7 @@ export function hostOptions(f: HostFlags): HostOptions {
     maxHeight: f.maxHeight,
     maxViewers: f.maxViewers,
     lingerSec: f.linger,
-    instantJoin: f.instantJoin !== false,
+    join: f.join,
     approve: f.approve,
     ticketFile: f.ticketFile,
     copyTicket: f.copy,

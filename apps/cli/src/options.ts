@@ -1,3 +1,5 @@
+import type { JoinMode } from '@pixelpass/core';
+
 export type SourceChoice = 'test' | 'x11' | 'wayland' | 'auto';
 export type AudioChoice = 'test' | 'system' | 'app' | 'none';
 export type PlayerChoice = 'mpv' | 'vlc' | 'none';
@@ -19,7 +21,7 @@ export interface HostOptions extends TransportChoice {
   readonly maxHeight?: number | undefined;
   readonly maxViewers: number;
   readonly lingerSec: number;
-  readonly instantJoin: boolean;
+  readonly join: JoinMode;
   readonly approve: boolean;
   readonly ticketFile?: string | undefined;
   /** Also put the ticket on the clipboard (the interactive menu always does). */

@@ -27,6 +27,6 @@ describe('the packed package.json', () => {
 
   it('ships the bundle as the pixelpass command', () => {
     expect(pkg.bin).toEqual({ pixelpass: './bundle/pixelpass.mjs' });
-    expect(pkg.files).toEqual(['bundle']);
+    expect(pkg.files).toEqual(['bundle', 'media']);
   });
 });

@@ -108,10 +108,11 @@ describe('BroadcastHub: fan-out', () => {
 
 describe('BroadcastHub: joining', () => {
   it.each([
-    ['instant join starts from the cached GOP', true, ['PAT', 'PMT', 'K', 'P', 'P', 'P', 'PAT', 'PMT', 'K']],
-    ['without instant join the viewer waits for the next keyframe', false, ['PAT', 'PMT', 'K']],
-  ])('%s', async (_name, instantJoin, expected) => {
-    const h = hub({ instantJoin });
+    ['replay starts from the cached GOP', 'replay', ['PAT', 'PMT', 'K', 'P', 'P', 'P', 'PAT', 'PMT', 'K']],
+    ['live without a keyframe source replays too', 'live', ['PAT', 'PMT', 'K', 'P', 'P', 'P', 'PAT', 'PMT', 'K']],
+    ['wait: the viewer waits for the next keyframe', 'wait', ['PAT', 'PMT', 'K']],
+  ] as const)('%s', async (_name, join, expected) => {
+    const h = hub({ join });
     h.addViewer('early', new FakeSink());
     publishGops(h, 1, 3);
     const late = new FakeSink();
@@ -122,6 +123,32 @@ describe('BroadcastHub: joining', () => {
     h.publish(frame(true));
     await flush();
     expect(frames(late.bytes())).toEqual(expected);
+  });
+
+  it('live: a joining viewer asks for a keyframe and starts there, not in the cached GOP; joins close together ask once', async () => {
+    const clock = new FakeClock();
+    const h = hub({ join: 'live', now: clock.now });
+    let asked = 0;
+    h.setKeyframeSource(() => asked++);
+    h.addViewer('early', new FakeSink());
+    publishGops(h, 1, 3);
+    const late = new FakeSink();
+    h.addViewer('late', late);
+    clock.advance(100);
+    h.addViewer('later', new FakeSink());
+    expect(asked).toBe(1);
+    clock.advance(300);
+    h.addViewer('much later', new FakeSink());
+    expect(asked).toBe(2);
+    expect(h.keyframeRequests).toBe(2);
+    h.publish(frame(false));
+    // The keyframe the request made:
+    h.publish(HEAD);
+    h.publish(frame(true));
+    h.publish(frame(false));
+    await flush();
+    expect(frames(late.bytes())).toEqual(['PAT', 'PMT', 'K', 'P']);
+    expect(late.chunks[0]!.keyframe || frames(Buffer.from(late.chunks[0]!.bytes))[0] === 'PAT').toBe(true);
   });
 
   it('a GOP past the cache bound is not cached: new viewers wait for a keyframe', async () => {

@@ -11,6 +11,8 @@ export interface ViewerSink {
   end(reason: string, error: boolean): void;
 }
 
+export type JoinMode = 'live' | 'replay' | 'wait';
+
 export interface HubOptions {
   /** A viewer with more than this many bytes queued skips ahead to the next keyframe. */
   readonly maxQueueBytes: number;
@@ -21,8 +23,15 @@ export interface HubOptions {
   readonly maxQueueMs: number;
   /** Bound on the GOP cache; past it, new viewers wait for the next keyframe. */
   readonly gopCacheBytes: number;
-  /** Start new viewers from the cached GOP (instant join). */
-  readonly instantJoin: boolean;
+  /**
+   * How a new viewer starts: `live` at a keyframe made for it on demand (the
+   * live edge; `replay` when the media process takes no requests), `replay`
+   * from the cached GOP (at once, but as far behind live as the GOP is long,
+   * for as long as it watches), `wait` at the next keyframe the encoder makes.
+   */
+  readonly join: JoinMode;
+  /** Keyframe requests closer together than this are one: the keyframe coming serves every viewer waiting. */
+  readonly keyframeRequestGapMs: number;
   /** A viewer that skips this many times within `slowWindowMs` is disconnected. */
   readonly maxSkips: number;
   readonly slowWindowMs: number;
@@ -37,7 +46,8 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   // Chunks in the cache also hold the transport's converted form (8 bytes per
   // byte for iroh's Array<number>), so keep this modest: 8 MB is a 2 s GOP at 32 Mbit/s.
   gopCacheBytes: 8 * 1024 * 1024,
-  instantJoin: true,
+  join: 'live',
+  keyframeRequestGapMs: 250,
   maxSkips: 6,
   slowWindowMs: 30_000,
   stallTimeoutMs: 15_000,
@@ -230,6 +240,10 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
   #gop: MediaChunk[] = [];
   #gopBytes = 0;
   #gopValid = false;
+  #requestKeyframe: (() => void) | undefined;
+  #lastKeyframeRequest = -Infinity;
+  /** Keyframes asked of the media process for joining viewers. */
+  keyframeRequests = 0;
   bytesPublished = 0;
   chunksPublished = 0;
   keyframes = 0;
@@ -399,14 +413,32 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
   }
 
   /**
+   * Where keyframes are asked for (the running media process), or undefined
+   * while capture does not run or the process takes no requests.
+   */
+  setKeyframeSource(request: (() => void) | undefined): void {
+    this.#requestKeyframe = request;
+  }
+
+  /** Asks for a keyframe unless one was asked for just now (it serves every viewer waiting). */
+  #askKeyframe(now: number): void {
+    if (!this.#requestKeyframe || now - this.#lastKeyframeRequest < this.options.keyframeRequestGapMs) return;
+    this.#lastKeyframeRequest = now;
+    this.keyframeRequests++;
+    this.#requestKeyframe();
+  }
+
+  /**
    * Adds a viewer. `peer` lets the host's status show its path; the viewer's
-   * stream starts with PAT/PMT and the cached GOP (instant join) or waits for
-   * the next keyframe.
+   * stream starts with PAT/PMT at a keyframe made for it (live), or with the
+   * cached GOP (replay), or waits for the next keyframe.
    */
   addViewer(label: string, sink: ViewerSink, peer?: ViewerPeer): ViewerHandle {
     const now = this.#now();
-    const joinNow = this.options.instantJoin && this.#gopValid;
+    const live = this.options.join === 'live' && this.#requestKeyframe !== undefined;
+    const joinNow = !live && this.options.join !== 'wait' && this.#gopValid;
     const viewer = new HubViewer(this.#nextId++, label, sink, peer, now, !joinNow);
+    if (live) this.#askKeyframe(now);
     if (joinNow) {
       const header = this.#header();
       if (header) {

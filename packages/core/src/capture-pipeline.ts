@@ -96,6 +96,9 @@ export class CapturePipeline {
 
   #watch(session: CaptureSession, audioSession: AudioSession | undefined, running: Awaited<ReturnType<MediaRunner['start']>>): CaptureRun {
     const { hub, log } = this.deps;
+    // Joining viewers start at a keyframe made for them, when the process takes requests.
+    const control = running.control;
+    hub.setKeyframeSource(control ? () => control.requestKeyframe() : undefined);
     let stopping = false;
     let sourceEnded: string | undefined;
     const aligner = new TsPacketAligner();
@@ -110,6 +113,7 @@ export class CapturePipeline {
       await running.stop();
     });
     const exited = running.exited.then(async (exit) => {
+      hub.setKeyframeSource(undefined);
       await pumped;
       await Promise.allSettled([session.close(), audioSession?.close()]);
       const why = runEndReason({ stopping, sourceEnded, exit });

@@ -65,7 +65,7 @@ describe('composePipeline', () => {
   it('lists the elements it uses', () => {
     const spec = composePipeline({ ...base, audio: { launch: 'audiotestsrc' } });
     expect(pipelineElements(spec.description).sort()).toEqual(
-      ['aacparse', 'audioconvert', 'audioresample', 'audiotestsrc', 'avenc_aac', 'fdsink', 'h264parse', 'mpegtsmux', 'queue', 'videoconvert', 'videorate', 'videotestsrc', 'x264enc'].sort(),
+      ['aacparse', 'audioconvert', 'audioresample', 'audiotestsrc', 'avenc_aac', 'fdsink', 'h264parse', 'identity', 'mpegtsmux', 'queue', 'videoconvert', 'videorate', 'videotestsrc', 'x264enc'].sort(),
     );
   });
 });
@@ -74,7 +74,7 @@ describe('pipelineRequirements', () => {
   it('lists what composePipeline uses besides capture and encoder, video and sound apart', async () => {
     const { pipelineRequirements } = await import('./pipeline.js');
     const r = pipelineRequirements();
-    expect([...r.video].sort()).toEqual(['fdsink', 'h264parse', 'mpegtsmux', 'queue', 'videoconvert', 'videocrop', 'videorate', 'videoscale'].sort());
+    expect([...r.video].sort()).toEqual(['fdsink', 'h264parse', 'identity', 'mpegtsmux', 'queue', 'videoconvert', 'videocrop', 'videorate', 'videoscale'].sort());
     expect([...r.audio].sort()).toEqual(['aacparse', 'audioconvert', 'audioresample', 'avenc_aac'].sort());
   });
 });

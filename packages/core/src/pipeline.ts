@@ -1,5 +1,8 @@
 import type { PipelineFragment, VideoGeometry } from './ports/capture.js';
 
+/** The element a keyframe request is sent to (see MediaControl.requestKeyframe). */
+export const KEYUNIT_ELEMENT = 'keyunit';
+
 export interface PipelineParts {
   readonly video: PipelineFragment;
   readonly audio?: PipelineFragment | undefined;
@@ -54,7 +57,9 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
   }
   // videorate duplicates frames when a compositor only sends damage, so the
   // stream keeps its rate and joining viewers get frames at once.
-  video.push('videoconvert', 'videorate', caps, parts.encoder);
+  // `keyunit` is where a keyframe is asked for (MediaControl): one point before
+  // every encoder, so a forced keyframe lands on the same frame in all of them.
+  video.push('videoconvert', 'videorate', caps, `identity name=${KEYUNIT_ELEMENT} silent=true`, parts.encoder);
   video.push('h264parse config-interval=-1', 'video/x-h264,stream-format=byte-stream,alignment=au', 'queue', 'mux.');
 
   const branches = [video.join(' ! ')];

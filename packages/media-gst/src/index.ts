@@ -1,1 +1,1 @@
-export { GstLaunchRunner } from './gst-launch-runner.js';
+export { GstMediaRunner } from './gst-media-runner.js';
