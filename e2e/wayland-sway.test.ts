@@ -1,0 +1,196 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { grabGrid, hexColour, near, regionColour, type Rgb } from './helpers/frame-colours.js';
+import { ffprobeCount } from './helpers/media-probe.js';
+import { startCli, stopAllCli, type RunningCli } from './helpers/pixelpass.js';
+import { requireTools } from './helpers/require-tools.js';
+import { startSwayStack, stopAllSwayStacks, type SwayStack } from './helpers/sway-stack.js';
+
+/**
+ * Wayland capture on a REAL compositor: headless sway 1.7 (wlroots, pixman
+ * renderer), the real xdg-desktop-portal-wlr backend, the real
+ * xdg-desktop-portal frontend and PipeWire, from scripts/sway-stack.sh. The
+ * "share dialog" is xdpw's output chooser, a script of the stack that answers
+ * with the output the test names (and records that it was asked).
+ */
+
+const SYSTEM_FILES: Record<string, string> = {
+  '/usr/libexec/xdg-desktop-portal': 'xdg-desktop-portal',
+  '/usr/libexec/xdg-desktop-portal-wlr': 'xdg-desktop-portal-wlr',
+  '/usr/libexec/xdg-permission-store': 'xdg-desktop-portal',
+};
+
+const RED = hexColour('#ff0000');
+const BLUE = hexColour('#0000ff');
+const GREEN = hexColour('#00ff00');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, detail: () => string | Promise<string> = () => '', timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${await detail()}`);
+    await sleep(100);
+  }
+}
+
+const describeColour = (c: Rgb) => `rgb(${c.join(', ')})`;
+
+beforeAll(() => {
+  requireTools('sway', 'swaymsg', 'swaybg', 'gcc', 'gst-launch-1.0', 'gst-inspect-1.0', 'ffprobe', 'ffmpeg', 'dbus-daemon', 'dbus-send', 'pipewire', 'wireplumber', 'pw-cli');
+  for (const [file, pkg] of Object.entries(SYSTEM_FILES)) {
+    if (!existsSync(file)) throw new Error(`missing system component: ${file} (Debian package ${pkg})`);
+  }
+});
+
+afterAll(async () => {
+  await stopAllCli();
+  await stopAllSwayStacks();
+});
+
+describe('wayland capture on sway: one 1280x720 output', () => {
+  let stack: SwayStack;
+  const hosts: RunningCli[] = [];
+  const context = async (host?: RunningCli) => `host said:\n${host?.stderr() ?? ''}\n${await stack.logs()}`;
+
+  beforeAll(async () => {
+    stack = await startSwayStack({ outputs: [{ width: 1280, height: 720 }] });
+    // Two tiled client windows: red on the left half, blue on the right half.
+    await stack.window('HEADLESS-1', '#ff0000', { width: 640, height: 720 });
+    await stack.window('HEADLESS-1', '#0000ff', { width: 640, height: 720 });
+  });
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map((h) => h.stop()));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('streams the output at its size with its colours; the chooser is asked once and a restore token is kept', async () => {
+    const host = startCli(['host', '--source', 'wayland', '--no-audio'], stack.env);
+    hosts.push(host);
+    const viewer = startCli(['view', await host.firstLine, '--player', 'none'], stack.env);
+    const url = await viewer.firstLine;
+
+    const video = (await ffprobeCount(url, 3)).find((s) => s.codec_type === 'video');
+    expect(video, `no video stream; ${await context(host)}`).toBeDefined();
+    expect([video!.width, video!.height]).toEqual([1280, 720]);
+    expect(Number(video!.nb_read_frames), 'frames in 3 s of stream').toBeGreaterThanOrEqual(60);
+
+    const grid = await grabGrid(url);
+    const left = regionColour(grid, 0.05, 0.45, 0.1, 0.9);
+    const right = regionColour(grid, 0.55, 0.95, 0.1, 0.9);
+    expect(near(left, RED), `left half is ${describeColour(left)}, not red`).toBe(true);
+    expect(near(right, BLUE), `right half is ${describeColour(right)}, not blue`).toBe(true);
+
+    expect(await stack.chooserCalls(), 'the chooser ("share dialog") ran once').toEqual(['HEADLESS-1']);
+    expect(host.stderr()).toMatch(/capture started: Wayland portal monitor \(PipeWire node \d+, 1280x720\)/);
+    const tokens = (await readdir(join(stack.env.XDG_STATE_HOME!, 'pixelpass'))).filter((f) => f.endsWith('.token'));
+    expect(tokens, 'xdpw (XDPW_PERSIST_MODE=permanent) handed out restore data').toEqual(['screencast-monitor-cursor-embedded.token']);
+    await viewer.stop();
+  });
+
+  it('a second host run restores the choice without the chooser', async () => {
+    // Whatever the chooser would answer now, the restored output is shared.
+    await stack.choose('cancel');
+    try {
+      const host = startCli(['host', '--source', 'wayland', '--no-audio'], stack.env);
+      hosts.push(host);
+      const viewer = startCli(['view', await host.firstLine, '--player', 'none'], stack.env);
+      const url = await viewer.firstLine;
+      const video = (await ffprobeCount(url, 2)).find((s) => s.codec_type === 'video');
+      expect([video?.width, video?.height], await context(host)).toEqual([1280, 720]);
+      const grid = await grabGrid(url);
+      expect(near(regionColour(grid, 0.05, 0.45, 0.1, 0.9), RED)).toBe(true);
+      expect(await stack.chooserCalls(), 'no second chooser run').toEqual(['HEADLESS-1']);
+      expect(host.stderr()).toMatch(/remembered choice/);
+      expect(host.stderr()).toMatch(/restored without dialog/);
+      expect(await stack.log('xdpw')).toMatch(/restoring session from data[\s\S]*restore_data\.output_name: HEADLESS-1/);
+      await viewer.stop();
+    } finally {
+      await stack.choose('HEADLESS-1');
+    }
+  });
+
+  it('a cancelled chooser is reported in one line and the host waits for the next viewer', async () => {
+    await stack.choose('cancel');
+    try {
+      const host = startCli(['host', '--source', 'wayland', '--no-audio', '--forget'], stack.env);
+      hosts.push(host);
+      const viewer = startCli(['view', await host.firstLine, '--player', 'none'], stack.env);
+      const player = ffprobeCount(await viewer.firstLine, 2).catch((err: unknown) => err);
+      // xdpw runs its chooser in SelectSources (not Start), so the cancel comes from there.
+      await waitFor('the host to report the cancelled chooser', () => (/cancelled/.test(host.stderr()) ? true : undefined), () => context(host));
+      expect(host.stderr()).toMatch(/the screen-share request was cancelled \(SelectSources\)/);
+      expect(host.stderr(), 'no stack trace').not.toMatch(/^\s+at .+\(.*:\d+:\d+\)$/m);
+      await sleep(500);
+      expect(host.child.exitCode, 'the host keeps waiting for viewers').toBeNull();
+      expect((await stack.chooserCalls()).at(-1)).toBe('cancel');
+      await viewer.stop();
+      await player;
+    } finally {
+      await stack.choose('HEADLESS-1');
+    }
+  });
+});
+
+describe('wayland capture on sway: two outputs', () => {
+  it('shares the second output when the chooser picks it, at its own size and colour', async () => {
+    const stack = await startSwayStack({ outputs: [{ width: 1280, height: 720 }, { width: 800, height: 600 }], choice: 'HEADLESS-2' });
+    try {
+      await stack.window('HEADLESS-1', '#ff0000');
+      await stack.window('HEADLESS-2', '#00ff00');
+      const outputs = await stack.outputs();
+      expect(outputs.map((o) => [o.name, o.width, o.height, o.rect.x])).toEqual([
+        ['HEADLESS-1', 1280, 720, 0],
+        ['HEADLESS-2', 800, 600, 1280],
+      ]);
+      const host = startCli(['host', '--source', 'wayland', '--no-audio'], stack.env);
+      const viewer = startCli(['view', await host.firstLine, '--player', 'none'], stack.env);
+      const url = await viewer.firstLine;
+      const video = (await ffprobeCount(url, 2)).find((s) => s.codec_type === 'video');
+      expect([video?.width, video?.height], `host said:\n${host.stderr()}\n${await stack.logs()}`).toEqual([800, 600]);
+      const whole = regionColour(await grabGrid(url), 0.05, 0.95, 0.05, 0.95);
+      expect(near(whole, GREEN), `the shared output is ${describeColour(whole)}, not HEADLESS-2's green`).toBe(true);
+      expect(await stack.chooserCalls()).toEqual(['HEADLESS-2']);
+      await Promise.all([viewer.stop(), host.stop()]);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
+describe('wayland capture on sway: HiDPI (scale 2)', () => {
+  it('a 1920x1080 output at scale 2 arrives in physical pixels; --max-width scales it down', async () => {
+    const stack = await startSwayStack({ outputs: [{ width: 1920, height: 1080, scale: 2 }] });
+    try {
+      const [output] = await stack.outputs();
+      expect([output?.scale, output?.rect.width, output?.rect.height], 'logical size is half the mode').toEqual([2, 960, 540]);
+      // A window filling the logical 960x540; the compositor draws it at 1920x1080.
+      await stack.window('HEADLESS-1', '#0000ff');
+
+      const host = startCli(['host', '--source', 'wayland', '--no-audio'], stack.env);
+      const viewer = startCli(['view', await host.firstLine, '--player', 'none'], stack.env);
+      const url = await viewer.firstLine;
+      const video = (await ffprobeCount(url, 2)).find((s) => s.codec_type === 'video');
+      expect([video?.width, video?.height], `host said:\n${host.stderr()}\n${await stack.logs()}`).toEqual([1920, 1080]);
+      const whole = regionColour(await grabGrid(url), 0.05, 0.95, 0.05, 0.95);
+      expect(near(whole, BLUE), `the output is ${describeColour(whole)}, not blue`).toBe(true);
+      expect(host.stderr()).toMatch(/PipeWire node \d+, 1920x1080/);
+      await Promise.all([viewer.stop(), host.stop()]);
+
+      // --max-width 960 (the logical width): the portal reports the size, so pixelpass scales.
+      const small = startCli(['host', '--source', 'wayland', '--no-audio', '--max-width', '960'], stack.env);
+      const viewer2 = startCli(['view', await small.firstLine, '--player', 'none'], stack.env);
+      const scaled = (await ffprobeCount(await viewer2.firstLine, 2)).find((s) => s.codec_type === 'video');
+      expect([scaled?.width, scaled?.height], `host said:\n${small.stderr()}`).toEqual([960, 540]);
+      await Promise.all([viewer2.stop(), small.stop()]);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
