@@ -194,3 +194,78 @@ describe('wayland capture on sway: HiDPI (scale 2)', () => {
     }
   });
 });
+
+describe('wayland capture on sway: a still screen', () => {
+  it('keeps streaming a still screen; a later capture of the unchanged screen waits for a change and says so', async () => {
+    const stack = await startSwayStack({ outputs: [{ width: 1280, height: 720 }] });
+    const hosts: RunningCli[] = [];
+    try {
+      // Nothing but a background: sway draws the output once, then never again.
+      await stack.background('HEADLESS-1', '#336699');
+      await sleep(1000);
+      const host = startCli(['host', '--source', 'wayland', '--no-audio', '--linger', '0.5'], stack.env);
+      hosts.push(host);
+      const ticket = await host.firstLine;
+
+      // First capture of the output by this xdpw: wlroots hands out one full frame,
+      // pipewiresrc's keepalive-time repeats it, so the stream runs at its rate.
+      const viewer = startCli(['view', ticket, '--player', 'none'], stack.env);
+      const url = await viewer.firstLine;
+      const video = (await ffprobeCount(url, 3)).find((s) => s.codec_type === 'video');
+      expect(Number(video?.nb_read_frames), `a still screen still streams; host said:\n${host.stderr()}`).toBeGreaterThanOrEqual(60);
+      const colour = regionColour(await grabGrid(url), 0.05, 0.95, 0.05, 0.95);
+      expect(near(colour, hexColour('#336699')), `the screen is ${describeColour(colour)}`).toBe(true);
+      await viewer.stop();
+      await waitFor('capture to stop after the linger', () => (/capture stopped \(no viewers left\)/.test(host.stderr()) ? true : undefined), () => host.stderr());
+
+      // A new portal session on the unchanged output: xdpw asks wlroots for a frame
+      // "with damage", and this xdpw client has seen the screen as it is, so no
+      // frame comes until something changes. The host says so instead of staying mute.
+      const viewer2 = startCli(['view', ticket, '--player', 'none'], stack.env);
+      const url2 = await viewer2.firstLine;
+      // The player opening the stream starts the capture.
+      // Frame 30: a second into the picture (not a copy of the first frame after the wait).
+      const grabbed = grabGrid(url2, 16, 9, 30, 30_000);
+      grabbed.catch(() => undefined);
+      await waitFor('the host to say it has no picture yet', () => (/no picture from the desktop yet/.test(host.stderr()) ? true : undefined), () => host.stderr(), 10_000);
+      await sleep(3500);
+      expect(host.stderr(), 'a stream that never started is not taken for a dead one').not.toMatch(/capture stream stopped/);
+      await stack.background('HEADLESS-1', '#993366');
+      const after = regionColour(await grabbed, 0.05, 0.95, 0.05, 0.95);
+      expect(near(after, hexColour('#993366')), `after the change the screen is ${describeColour(after)}`).toBe(true);
+      await viewer2.stop();
+    } finally {
+      await Promise.all(hosts.map((h) => h.stop()));
+      await stack.stop();
+    }
+  });
+});
+
+describe('wayland capture on sway: the compositor dies mid-share', () => {
+  it('the host notices the silent stream, ends the viewers\' streams and keeps running', async () => {
+    const stack = await startSwayStack({ outputs: [{ width: 1280, height: 720 }] });
+    try {
+      await stack.window('HEADLESS-1', 'ball');
+      const host = startCli(['host', '--source', 'wayland', '--no-audio', '--linger', '60'], stack.env);
+      const viewer = startCli(['view', await host.firstLine, '--player', 'none'], stack.env);
+      const url = await viewer.firstLine;
+      expect((await ffprobeCount(url, 1)).find((s) => s.codec_type === 'video')?.width).toBe(1280);
+      const xdpw = await stack.pid('xdpw');
+      const killedAt = Date.now();
+      await stack.killCompositor();
+      // xdpw 0.7 exits without a Session::Closed, pipewiresrc posts no error: only the silence tells.
+      await waitFor('the host to report the stopped stream', () => (/capture stream stopped/.test(host.stderr()) ? true : undefined), async () => `${host.stderr()}\n${await stack.logs()}`, 15_000);
+      const noticedMs = Date.now() - killedAt;
+      console.info(`wayland-sway: compositor killed; host noticed after ${noticedMs} ms`);
+      expect(noticedMs).toBeLessThan(8000);
+      expect(await stack.log('xdpw')).toMatch(/disconnected from wayland/);
+      expect(() => process.kill(xdpw, 0), 'xdpw exited with the compositor').toThrow();
+      expect(host.stderr(), 'no Session::Closed came').not.toMatch(/the desktop closed the screen-cast session/);
+      await sleep(500);
+      expect(host.child.exitCode, 'the host keeps waiting for viewers').toBeNull();
+      await Promise.all([viewer.stop(), host.stop()]);
+    } finally {
+      await stack.stop();
+    }
+  });
+});

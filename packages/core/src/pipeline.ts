@@ -53,8 +53,11 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
     }
   }
   // videorate duplicates frames when a compositor only sends damage, so the
-  // stream keeps its rate and joining viewers get frames at once.
-  video.push('videoconvert', 'videorate', caps, parts.encoder);
+  // stream keeps its rate and joining viewers get frames at once. skip-to-first:
+  // when the first frame comes late (a wlroots compositor on a still screen sends
+  // none until it changes), start there instead of filling the wait with a burst
+  // of copies of it stamped in the past.
+  video.push('videoconvert', 'videorate skip-to-first=true', caps, parts.encoder);
   video.push('h264parse config-interval=-1', 'video/x-h264,stream-format=byte-stream,alignment=au', 'queue', 'mux.');
 
   const branches = [video.join(' ! ')];
