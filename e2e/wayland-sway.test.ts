@@ -269,3 +269,40 @@ describe('wayland capture on sway: the compositor dies mid-share', () => {
     }
   });
 });
+
+describe('wayland capture on sway: the shared output is unplugged mid-share', () => {
+  it('xdpw drops the cast (0.7 even crashes); the host notices the silent stream and keeps running', async () => {
+    // Nested: sway 1.7 cannot remove a headless output, a nested one goes with its window.
+    const stack = await startSwayStack({ nested: true, outputs: [{ width: 1280, height: 720 }, { width: 800, height: 600 }], choice: 'WL-2', xdpwLogLevel: 'DEBUG' });
+    try {
+      await stack.window('WL-1', '#ff0000');
+      await stack.window('WL-2', 'ball');
+      const host = startCli(['host', '--source', 'wayland', '--no-audio', '--linger', '60'], stack.env);
+      const viewer = startCli(['view', await host.firstLine, '--player', 'none'], stack.env);
+      const url = await viewer.firstLine;
+      const video = (await ffprobeCount(url, 1)).find((s) => s.codec_type === 'video');
+      expect([video?.width, video?.height], `host said:\n${host.stderr()}\n${await stack.logs()}`).toEqual([800, 600]);
+      const unpluggedAt = Date.now();
+      await stack.unplugOutput('WL-2');
+      expect((await stack.outputs()).map((o) => o.name)).toEqual(['WL-1']);
+      await waitFor('the host to report the stopped stream', () => (/capture stream stopped/.test(host.stderr()) ? true : undefined), async () => `${host.stderr()}\n${await stack.logs()}`, 15_000);
+      const noticedMs = Date.now() - unpluggedAt;
+      console.info(`wayland-sway: shared output unplugged; host noticed after ${noticedMs} ms`);
+      expect(noticedMs).toBeLessThan(8000);
+      expect(await stack.log('xdpw')).toMatch(/output removed \(WL-2\)/);
+      let xdpwAlive = true;
+      try {
+        process.kill(await stack.pid('xdpw'), 0);
+      } catch {
+        xdpwAlive = false;
+      }
+      console.info(`wayland-sway: xdg-desktop-portal-wlr ${xdpwAlive ? 'survived' : 'died (0.7.0: general protection fault after destroying the cast)'} the unplug`);
+      expect(host.stderr(), 'no Session::Closed came').not.toMatch(/the desktop closed the screen-cast session/);
+      await sleep(500);
+      expect(host.child.exitCode, 'the host keeps waiting for viewers').toBeNull();
+      await Promise.all([viewer.stop(), host.stop()]);
+    } finally {
+      await stack.stop();
+    }
+  });
+});

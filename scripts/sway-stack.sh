@@ -13,6 +13,8 @@
 #                                            open a client window on OUTPUT, prints its pid;
 #                                            SPEC: a colour (#rrggbb) or a videotestsrc
 #                                            pattern (ball, smpte, …); WxH: its video size
+#   scripts/sway-stack.sh create-output DIR WxH  add an output (a monitor plugged in), prints its name
+#   scripts/sway-stack.sh unplug DIR OUTPUT  remove an output (SWAY_STACK_NESTED=1 stacks only)
 #   scripts/sway-stack.sh run                start, print the env, stop on Ctrl-C
 #
 # e.g.  eval "$(scripts/sway-stack.sh start)"
@@ -48,6 +50,12 @@
 #   SWAY_STACK_FRONTEND_USER  root (default when run as root) or stack
 #   SWAY_STACK_SHIM        1 (default) / 0: preload the DMA-BUF shim into xdpw
 #   SWAY_STACK_OWNER_PID   tear everything down by itself when that process is gone
+#   SWAY_STACK_NESTED      1: the desktop under test is a sway on the *Wayland* backend,
+#                          nested in a headless sway; its outputs WL-1, WL-2, … are
+#                          windows there, so `unplug DIR OUTPUT` can really remove one
+#                          (sway 1.7 cannot remove a headless output: `output … unplug`
+#                          came in 1.8, and `output … disable` fails to commit on the
+#                          headless backend). Default 0: outputs HEADLESS-1, HEADLESS-2, …
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -132,6 +140,42 @@ spawn() {  # spawn USER NAME "VAR=… VAR=…" CMD...
 
 pid_of() { awk -v n="$1" '$2 == n {print $1}' "$DIR/pids" | tail -1; }
 
+# sway's IPC socket is named after its uid and pid.
+ipc_socket() { echo "$DIR/runtime/sway-ipc.$(id -u "$STACK_USER").$1.sock"; }
+
+# Wayland sockets in the runtime dir, oldest first.
+wayland_sockets() { ls -tr "$DIR/runtime" | grep -v '\.lock$' | grep '^wayland-[0-9]'; }
+
+# Nested stacks: sizes and places the outer window that shows inner output NAME.
+place_nested_output() {  # place_nested_output NAME W H X
+  local name="$1" w="$2" h="$3" x="$4" tries
+  for ((tries = 0; tries < 100; tries++)); do
+    SWAYSOCK="$OUTER_SOCK" swaymsg -t get_tree -r | grep -q "\"name\": \"wlroots - $name\"" && break
+    sleep 0.1
+  done
+  SWAYSOCK="$OUTER_SOCK" swaymsg "[title=\"^wlroots - $name\$\"] resize set width $w px height $h px, move absolute position $x 0" >/dev/null \
+    || die "cannot place the window of nested output $name"
+  for ((tries = 0; tries < 50; tries++)); do
+    [[ "$(SWAYSOCK="$SWAYSOCK" swaymsg -t get_outputs -r | node -e '
+const o = JSON.parse(require("fs").readFileSync(0, "utf8")).find((o) => o.name === process.argv[1]);
+console.log(o && o.current_mode ? `${o.current_mode.width}x${o.current_mode.height}` : "");' "$name")" == "${w}x$h" ]] && return 0
+    sleep 0.1
+  done
+  echo "sway-stack: warning: nested output $name did not take the size ${w}x$h" >&2
+}
+
+# What a running stack's subcommands need.
+load_stack() {
+  DIR="$1"
+  [[ -f "$DIR/pids" ]] || die "$DIR is not a sway stack directory"
+  STACK_USER="$(stat -c %U "$DIR/runtime")"
+  SWAYSOCK="$(ipc_socket "$(pid_of sway)")"
+  [[ -S "$SWAYSOCK" ]] || die "sway is not running in $DIR"
+  OUTER_SOCK=""
+  [[ -n "$(pid_of sway-outer)" ]] && OUTER_SOCK="$(ipc_socket "$(pid_of sway-outer)")"
+  WAYLAND_NAME="$(cat "$DIR/wayland-display")"
+}
+
 wait_for() {  # wait_for WHAT TENTHS CMD...
   local what="$1" tries="$2"; shift 2
   for ((i = 0; i < tries; i++)); do
@@ -159,7 +203,7 @@ write_files() {
   chmod 700 "$DIR/runtime"
   : >"$DIR/pids"
   : >"$DIR/chooser-calls"
-  echo "${SWAY_STACK_CHOICE:-HEADLESS-1}" >"$DIR/choice"
+  echo "${SWAY_STACK_CHOICE:-$OUTPUT_PREFIX-1}" >"$DIR/choice"
 
   # Private bus without service activation: only what we start is on it. Any uid
   # may connect (the frontend may run as root, the rest as the stack user).
@@ -179,13 +223,14 @@ write_files() {
 </busconfig>
 EOF
 
-  # Outputs: HEADLESS-N in the order given; no bar, no borders, black backgrounds.
+  # Outputs: HEADLESS-N (WL-N when nested) in the order given; no bar, no borders,
+  # black backgrounds.
   {
     echo "# written by scripts/sway-stack.sh"
     local i=1 spec size scale
     for spec in $OUTPUTS; do
       size="${spec%@*}"; scale=1; [[ "$spec" == *@* ]] && scale="${spec#*@}"
-      echo "output HEADLESS-$i resolution $size scale $scale bg #000000 solid_color"
+      echo "output $OUTPUT_PREFIX-$i resolution $size scale $scale bg #000000 solid_color"
       i=$((i + 1))
     done
     echo "default_border none"
@@ -194,6 +239,24 @@ EOF
     echo "focus_on_window_activation none"
     echo "xwayland disable"
   } >"$DIR/config/sway/config"
+
+  if [[ "$NESTED" == 1 ]]; then
+    # The outer compositor only hosts the inner one's outputs, as floating windows.
+    local total_w=0 max_h=0
+    for spec in $OUTPUTS; do
+      size="${spec%@*}"; total_w=$((total_w + ${size%x*})); ((${size#*x} > max_h)) && max_h=${size#*x}
+    done
+    mkdir -p "$DIR/config/outer"
+    cat >"$DIR/config/outer/config" <<EOF
+# written by scripts/sway-stack.sh: the headless compositor hosting the nested one
+output HEADLESS-1 resolution $((total_w + 2048))x$((max_h + 1024)) bg #000000 solid_color
+default_border none
+default_floating_border none
+focus_follows_mouse no
+xwayland disable
+for_window [app_id="wlroots"] floating enable
+EOF
+  fi
 
   # The output chooser xdpw runs at SelectSources (when there is no restore data):
   # prints the output named in DIR/choice; "cancel" prints nothing (= cancelled).
@@ -236,6 +299,9 @@ start_stack() {
   check_components
   ensure_user
   OUTPUTS="${SWAY_STACK_OUTPUTS:-1280x720}"
+  NESTED="${SWAY_STACK_NESTED:-0}"
+  OUTPUT_PREFIX=HEADLESS; [[ "$NESTED" == 1 ]] && OUTPUT_PREFIX=WL
+  OUTER_WAYLAND="" OUTER_SOCK=""
   local spec n=0
   for spec in $OUTPUTS; do
     [[ "$spec" =~ ^[0-9]+x[0-9]+(@[0-9.]+)?$ ]] || die "bad output '$spec' in SWAY_STACK_OUTPUTS (WxH or WxH@scale)"
@@ -256,14 +322,35 @@ start_stack() {
   spawn "$STACK_USER" wireplumber "" wireplumber
   wait_for "WirePlumber" 100 as "$STACK_USER" bash -c ". '$DIR/env.sh'; pw-cli ls Client | grep -q '\"WirePlumber\"'"
 
-  spawn "$STACK_USER" sway "WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 WLR_HEADLESS_OUTPUTS=$n" \
+  if [[ "$NESTED" == 1 ]]; then
+    spawn "$STACK_USER" sway-outer "WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 WLR_HEADLESS_OUTPUTS=1" \
+      sway --config "$DIR/config/outer/config"
+    wait_for "the outer sway's IPC socket" 100 test -S "$(ipc_socket "$(pid_of sway-outer)")"
+    OUTER_SOCK="$(ipc_socket "$(pid_of sway-outer)")"
+    wait_for "the outer sway's Wayland socket" 50 bash -c "ls '$DIR/runtime' | grep -v '\.lock$' | grep -q '^wayland-[0-9]'"
+    OUTER_WAYLAND="$(wayland_sockets | head -1)"
+  fi
+  local backend="WLR_BACKENDS=headless WLR_HEADLESS_OUTPUTS=$n"
+  [[ "$NESTED" == 1 ]] && backend="WLR_BACKENDS=wayland WLR_WL_OUTPUTS=$n WAYLAND_DISPLAY=$OUTER_WAYLAND"
+  spawn "$STACK_USER" sway "$backend WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1" \
     sway --config "$DIR/config/sway/config"
-  wait_for "sway's IPC socket" 100 bash -c "compgen -G '$DIR/runtime/sway-ipc.*.sock'"
-  SWAYSOCK="$(compgen -G "$DIR/runtime/sway-ipc.*.sock" | head -1)"
-  wait_for "sway's Wayland socket" 50 bash -c "compgen -G '$DIR/runtime/wayland-[0-9]' || compgen -G '$DIR/runtime/wayland-[0-9][0-9]'"
-  WAYLAND_NAME="$(basename "$(compgen -G "$DIR/runtime/wayland-[0-9]*" | grep -v '\.lock$' | head -1)")"
-  wait_for "sway's $n output(s)" 50 bash -c "[[ \$(SWAYSOCK='$SWAYSOCK' swaymsg -t get_outputs -r | grep -c '\"name\": \"HEADLESS-') == $n ]]"
+  wait_for "sway's IPC socket" 100 test -S "$(ipc_socket "$(pid_of sway)")"
+  SWAYSOCK="$(ipc_socket "$(pid_of sway)")"
+  wait_for "sway's Wayland socket" 50 bash -c "[[ \$(ls '$DIR/runtime' | grep -v '\.lock$' | grep -c '^wayland-[0-9]') -ge $((NESTED + 1)) ]]"
+  WAYLAND_NAME="$(wayland_sockets | grep -vx "${OUTER_WAYLAND:-none}" | head -1)"
+  wait_for "sway's $n output(s)" 50 bash -c "[[ \$(SWAYSOCK='$SWAYSOCK' swaymsg -t get_outputs -r | grep -c '\"name\": \"$OUTPUT_PREFIX-') == $n ]]"
+  if [[ "$NESTED" == 1 ]]; then
+    # Each inner output is a window of the outer sway: give it the output's size
+    # and lay them out left to right (the inner output takes its window's size).
+    local i=1 x=0
+    for spec in $OUTPUTS; do
+      size="${spec%@*}"
+      place_nested_output "WL-$i" "${size%x*}" "${size#*x}" "$x"
+      x=$((x + ${size%x*})); i=$((i + 1))
+    done
+  fi
 
+  echo "$WAYLAND_NAME" >"$DIR/wayland-display"
   local preload=""
   [[ "${SWAY_STACK_SHIM:-1}" == 1 ]] && preload="LD_PRELOAD='$DIR/xdpw-dmabuf-shim.so'"
   local persist="${SWAY_STACK_PERSIST:-permanent}"
@@ -300,6 +387,8 @@ export XDG_STATE_HOME='$DIR/state'
 export WAYLAND_DISPLAY='$WAYLAND_NAME'
 export SWAYSOCK='$SWAYSOCK'
 EOF
+  [[ "$NESTED" == 1 ]] && echo "export SWAY_STACK_OUTER_SOCK='$OUTER_SOCK'"
+  return 0
 }
 
 stop_stack() {
@@ -324,11 +413,7 @@ stop_stack() {
 # ---- client windows ------------------------------------------------------------
 
 open_window() {  # open_window DIR OUTPUT SPEC [WxH]
-  DIR="$1"; local output="$2" spec="$3" size="${4:-}"
-  [[ -f "$DIR/pids" ]] || die "$DIR is not a sway stack directory"
-  STACK_USER="$(stat -c %U "$DIR/runtime")"
-  SWAYSOCK="$(compgen -G "$DIR/runtime/sway-ipc.*.sock" | head -1)" || die "sway is not running in $DIR"
-  WAYLAND_NAME="$(basename "$(compgen -G "$DIR/runtime/wayland-[0-9]*" | grep -v '\.lock$' | head -1)")"
+  load_stack "$1"; local output="$2" spec="$3" size="${4:-}"
   if [[ -z "$size" ]]; then
     # The output's logical size: a lone tiled window fills it.
     size="$(swaymsg_ -t get_outputs -r | node -e '
@@ -361,6 +446,42 @@ console.log(`${o.rect.width}x${o.rect.height}`);' "$output")" || die "no output 
   echo "$pid"
 }
 
+unplug_output() {  # unplug_output DIR OUTPUT
+  load_stack "$1"; local output="$2"
+  [[ -n "$OUTER_SOCK" ]] || die "only a nested stack (SWAY_STACK_NESTED=1) can remove an output: sway 1.7 has no 'output … unplug' and cannot disable a headless output"
+  SWAYSOCK="$OUTER_SOCK" swaymsg "[title=\"^wlroots - $output\$\"] kill" >/dev/null || die "no output $output"
+  local tries
+  for ((tries = 0; tries < 50; tries++)); do
+    swaymsg_ -t get_outputs -r | grep -q "\"name\": \"$output\"" || return 0
+    sleep 0.1
+  done
+  die "output $output is still there"
+}
+
+create_output() {  # create_output DIR WxH: adds an output, prints its name
+  load_stack "$1"; local size="$2"
+  local before; before="$(swaymsg_ -t get_outputs -r | grep -o '"name": "[^"]*"' | sort)"
+  swaymsg_ create_output >/dev/null
+  local name="" tries
+  for ((tries = 0; tries < 50; tries++)); do
+    name="$(comm -13 <(echo "$before") <(swaymsg_ -t get_outputs -r | grep -o '"name": "[^"]*"' | sort) | sed 's/.*: "\(.*\)"/\1/' | head -1)"
+    [[ -n "$name" ]] && break
+    sleep 0.1
+  done
+  [[ -n "$name" ]] || die "create_output made no output"
+  if [[ -n "$OUTER_SOCK" ]]; then
+    # Right of the rightmost output.
+    local x; x="$(swaymsg_ -t get_outputs -r | node -e '
+const os = JSON.parse(require("fs").readFileSync(0, "utf8")).filter((o) => o.name !== process.argv[1]);
+console.log(Math.max(0, ...os.map((o) => o.rect.x + (o.current_mode ? o.current_mode.width : o.rect.width))));' "$name")"
+    place_nested_output "$name" "${size%x*}" "${size#*x}" "$x"
+  else
+    swaymsg_ output "$name" resolution "$size" >/dev/null
+  fi
+  swaymsg_ output "$name" bg '#000000' solid_color >/dev/null
+  echo "$name"
+}
+
 cmd="${1:-}"
 case "$cmd" in
   start) shift; start_stack "$@" ;;
@@ -369,6 +490,8 @@ case "$cmd" in
     [[ -f "$2/pids" || ! -e "$2" ]] || die "$2 is not a sway stack directory"
     stop_stack "$2"
     ;;
+  unplug) [[ $# -ge 3 ]] || die "usage: $0 unplug DIR OUTPUT"; unplug_output "$2" "$3" ;;
+  create-output) [[ $# -ge 3 ]] || die "usage: $0 create-output DIR WxH"; create_output "$2" "$3" ;;
   window) [[ $# -ge 4 ]] || die "usage: $0 window DIR OUTPUT SPEC [WxH]"; open_window "$2" "$3" "$4" "${5:-}" ;;
   run)
     env_lines="$(start_stack)"
@@ -378,5 +501,5 @@ case "$cmd" in
     echo "# sway stack running; Ctrl-C stops it" >&2
     while :; do sleep 3600 & wait $!; done
     ;;
-  *) die "usage: $0 start [DIR] | stop DIR | window DIR OUTPUT SPEC [WxH] | run" ;;
+  *) die "usage: $0 start [DIR] | stop DIR | window DIR OUTPUT SPEC [WxH] | create-output DIR WxH | unplug DIR OUTPUT | run" ;;
 esac

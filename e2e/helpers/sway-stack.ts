@@ -26,6 +26,11 @@ export interface SwayStackOptions {
   readonly pipewireDebug?: string;
   /** xdpw's max_fps (default 30). */
   readonly maxFps?: number;
+  /**
+   * The desktop under test is a sway on the Wayland backend inside a headless
+   * sway: outputs are WL-1, WL-2, … and unplugOutput() really removes one.
+   */
+  readonly nested?: boolean;
 }
 
 /** An output as sway reports it. */
@@ -54,11 +59,15 @@ export interface SwayStack {
   setMode(output: string, width: number, height: number): Promise<void>;
   setScale(output: string, scale: number): Promise<void>;
   /**
-   * Takes an output away from clients, as unplugging a monitor does: sway 1.7 has
-   * no `output … unplug` (1.8 has), so this is `output … disable`, which removes
-   * its wl_output global.
+   * Removes an output, as unplugging a monitor does (its wl_output global goes).
+   * Nested stacks only: sway 1.7 has no `output … unplug` (1.8 has) and fails to
+   * commit `output … disable` on the headless backend, so a headless output
+   * cannot be removed; in a nested stack the output's window in the outer sway
+   * is closed.
    */
   unplugOutput(output: string): Promise<void>;
+  /** The first output's name: HEADLESS-1, or WL-1 when nested. */
+  readonly firstOutput: string;
   /** A still, solid background (swaybg): the output is damaged once, then static. */
   background(output: string, colour: string): Promise<void>;
   /**
@@ -110,10 +119,11 @@ export async function startSwayStack(opts: SwayStackOptions = {}): Promise<SwayS
     {
       SWAY_STACK_OWNER_PID: String(process.pid),
       SWAY_STACK_OUTPUTS: outputs.map((o) => `${o.width}x${o.height}${o.scale && o.scale !== 1 ? `@${o.scale}` : ''}`).join(' '),
-      SWAY_STACK_CHOICE: opts.choice ?? 'HEADLESS-1',
+      SWAY_STACK_CHOICE: opts.choice ?? (opts.nested ? 'WL-1' : 'HEADLESS-1'),
       SWAY_STACK_PERSIST: opts.persist ?? 'permanent',
       SWAY_STACK_XDPW_LOG: opts.xdpwLogLevel ?? 'INFO',
       SWAY_STACK_MAX_FPS: String(opts.maxFps ?? 30),
+      SWAY_STACK_NESTED: opts.nested ? '1' : '0',
       ...(opts.pipewireDebug ? { SWAY_STACK_PIPEWIRE_DEBUG: opts.pipewireDebug } : {}),
     },
     60_000,
@@ -136,6 +146,7 @@ export async function startSwayStack(opts: SwayStackOptions = {}): Promise<SwayS
     dir,
     env,
     user,
+    firstOutput: opts.nested ? 'WL-1' : 'HEADLESS-1',
     swaymsg: async (...args) => {
       const text = await run('swaymsg', args, swayEnv, 10_000);
       // swaymsg exits 0 on some failed commands: check the replies too.
@@ -160,19 +171,9 @@ export async function startSwayStack(opts: SwayStackOptions = {}): Promise<SwayS
       }));
     },
     createOutput: async (spec) => {
-      const before = new Set((await stack.outputs()).map((o) => o.name));
-      await stack.swaymsg('create_output');
-      let name: string | undefined;
-      for (let i = 0; i < 50 && !name; i++) {
-        name = (await stack.outputs()).map((o) => o.name).find((n) => !before.has(n));
-        if (!name) await sleep(100);
-      }
-      if (!name) throw new Error('swaymsg create_output made no new output');
-      await stack.swaymsg('output', name, 'bg', '#000000', 'solid_color');
-      if (spec) {
-        await stack.setMode(name, spec.width, spec.height);
-        if (spec.scale && spec.scale !== 1) await stack.setScale(name, spec.scale);
-      }
+      const size = spec ? `${spec.width}x${spec.height}` : '1920x1080';
+      const name = (await sh(['create-output', dir, size], {}, 30_000)).trim();
+      if (spec?.scale && spec.scale !== 1) await stack.setScale(name, spec.scale);
       return name;
     },
     setMode: async (output, width, height) => {
@@ -182,7 +183,7 @@ export async function startSwayStack(opts: SwayStackOptions = {}): Promise<SwayS
       await stack.swaymsg('output', output, 'scale', String(scale));
     },
     unplugOutput: async (output) => {
-      await stack.swaymsg('output', output, 'disable');
+      await sh(['unplug', dir, output], {}, 30_000);
     },
     background: async (output, colour) => {
       if (!/^#[0-9a-fA-F]{6}$/.test(colour)) throw new Error(`background colour is #rrggbb, not ${colour}`);
