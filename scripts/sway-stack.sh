@@ -44,8 +44,8 @@
 #                          none. xdpw 0.7 only hands out restore data when it is set.
 #   SWAY_STACK_MAX_FPS     xdpw's max_fps (default 30)
 #   SWAY_STACK_XDPW_LOG    xdpw log level: QUIET ERROR WARN INFO (default) DEBUG TRACE
-#   SWAY_STACK_PIPEWIRE_DEBUG  PIPEWIRE_DEBUG for the PipeWire daemon (e.g. 3, or
-#                          "*:4")
+#   SWAY_STACK_PIPEWIRE_DEBUG  PIPEWIRE_DEBUG for the PipeWire daemon and xdpw's
+#                          PipeWire client (e.g. 3, or "3,pw.stream:5")
 #   SWAY_STACK_USER        the unprivileged user (default pixelpass-sway)
 #   SWAY_STACK_FRONTEND_USER  root (default when run as root) or stack
 #   SWAY_STACK_SHIM        1 (default) / 0: preload the DMA-BUF shim into xdpw
@@ -354,7 +354,7 @@ start_stack() {
   local preload=""
   [[ "${SWAY_STACK_SHIM:-1}" == 1 ]] && preload="LD_PRELOAD='$DIR/xdpw-dmabuf-shim.so'"
   local persist="${SWAY_STACK_PERSIST:-permanent}"
-  spawn "$STACK_USER" xdpw "WAYLAND_DISPLAY=$WAYLAND_NAME XDG_CURRENT_DESKTOP=sway XDPW_PERSIST_MODE=$persist $preload" \
+  spawn "$STACK_USER" xdpw "WAYLAND_DISPLAY=$WAYLAND_NAME XDG_CURRENT_DESKTOP=sway XDPW_PERSIST_MODE=$persist $preload ${SWAY_STACK_PIPEWIRE_DEBUG:+PIPEWIRE_DEBUG='$SWAY_STACK_PIPEWIRE_DEBUG'}" \
     "$XDPW_BIN" --loglevel="${SWAY_STACK_XDPW_LOG:-INFO}" --replace
   wait_for "xdg-desktop-portal-wlr" 100 bus_has "$XDPW_BUS_NAME"
 
