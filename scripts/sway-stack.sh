@@ -41,7 +41,9 @@
 #   SWAY_STACK_CHOICE      what the chooser answers at first (default HEADLESS-1;
 #                          "cancel": the user cancels); change it later in DIR/choice
 #   SWAY_STACK_PERSIST     XDPW_PERSIST_MODE for xdpw: permanent (default), transient,
-#                          none. xdpw 0.7 only hands out restore data when it is set.
+#                          none. Upstream xdpw hands out restore data only when it
+#                          allows; 0.7.0's Start reads persist_mode through a stale
+#                          list cursor, so on that build it makes no difference.
 #   SWAY_STACK_MAX_FPS     xdpw's max_fps (default 30)
 #   SWAY_STACK_XDPW_LOG    xdpw log level: QUIET ERROR WARN INFO (default) DEBUG TRACE
 #   SWAY_STACK_PIPEWIRE_DEBUG  PIPEWIRE_DEBUG for the PipeWire daemon and xdpw's

@@ -18,7 +18,7 @@ export interface SwayStackOptions {
   readonly outputs?: readonly OutputSpec[];
   /** What xdpw's chooser answers at first (default HEADLESS-1). */
   readonly choice?: string;
-  /** XDPW_PERSIST_MODE: without it xdpw 0.7 hands out no restore data (default permanent). */
+  /** XDPW_PERSIST_MODE (default permanent); xdpw 0.7.0 hands out restore data whatever it says. */
   readonly persist?: 'permanent' | 'transient' | 'none';
   /** xdpw's log level (default INFO). */
   readonly xdpwLogLevel?: 'QUIET' | 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' | 'TRACE';
