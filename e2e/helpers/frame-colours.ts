@@ -34,18 +34,20 @@ export function grabGrid(url: string, cols = 16, rows = 9, frameIndex = 5, timeo
 
 /** Mean colour of the grid cells in [x0, x1) × [y0, y1), as fractions of the frame. */
 export function regionColour(grid: Grid, x0: number, x1: number, y0 = 0, y1 = 1): Rgb {
-  const sum = [0, 0, 0];
+  let r = 0;
+  let g = 0;
+  let b = 0;
   let n = 0;
   for (let y = Math.floor(y0 * grid.rows); y < Math.ceil(y1 * grid.rows); y++) {
     for (let x = Math.floor(x0 * grid.cols); x < Math.ceil(x1 * grid.cols); x++) {
       const i = (y * grid.cols + x) * 3;
-      sum[0] += grid.rgb[i]!;
-      sum[1] += grid.rgb[i + 1]!;
-      sum[2] += grid.rgb[i + 2]!;
+      r += grid.rgb[i]!;
+      g += grid.rgb[i + 1]!;
+      b += grid.rgb[i + 2]!;
       n++;
     }
   }
-  return [Math.round(sum[0]! / n), Math.round(sum[1]! / n), Math.round(sum[2]! / n)];
+  return [Math.round(r / n), Math.round(g / n), Math.round(b / n)];
 }
 
 /** Within `tolerance` per channel (H.264 and YUV conversion shift colours a little). */
