@@ -31,6 +31,10 @@ const PROVIDERS: Record<string, string> = {
   tmux: 'tmux',
   xclip: 'xclip',
   curl: 'curl',
+  sway: 'sway',
+  swaymsg: 'sway',
+  swaybg: 'swaybg',
+  gcc: 'gcc',
 };
 
 /**

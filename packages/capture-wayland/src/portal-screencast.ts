@@ -41,6 +41,9 @@ export interface PortalScreenCastOptions {
 
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const DEFAULT_DIALOG_TIMEOUT_MS = 300_000;
+/** No output this long once streaming: the screen-cast producer is gone. */
+const STALL_TIMEOUT_MS = 3000;
+const FIRST_FRAME_NOTICE_MS = 2000;
 
 let tokenCounter = 0;
 
@@ -171,6 +174,15 @@ export class PortalScreenCast implements CaptureSource {
           pipewire.kind === 'direct' ? ', direct PipeWire connection' : ''
         })`,
         ended,
+        // pipewiresrc keepalive-time resends the last frame, so a live stream never
+        // pauses; xdg-desktop-portal-wlr 0.7 sends no Session::Closed when the
+        // compositor dies or the output goes, and pipewiresrc posts no error then.
+        stallTimeoutMs: STALL_TIMEOUT_MS,
+        firstFrameNotice: {
+          afterMs: FIRST_FRAME_NOTICE_MS,
+          message:
+            'no picture from the desktop yet: some compositors (sway and other wlroots ones) send the first frame only when something on the shared screen changes; move the pointer over it',
+        },
         close,
       };
     } catch (err) {

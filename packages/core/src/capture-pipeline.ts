@@ -102,9 +102,39 @@ export class CapturePipeline {
     let stopping = false;
     let sourceEnded: string | undefined;
     const aligner = new TsPacketAligner();
+    const startedAt = Date.now();
+    let lastOutputAt = 0;
     const pumped = (async () => {
-      for await (const chunk of running.output) hub.publish(aligner.push(chunk));
+      for await (const chunk of running.output) {
+        lastOutputAt = Date.now();
+        hub.publish(aligner.push(chunk));
+      }
     })().catch((err: unknown) => log.warn(`reading the pipeline failed: ${errorMessage(err)}`));
+
+    // A source that resends frames on a still screen never pauses: a pause means it is gone.
+    const { stallTimeoutMs, firstFrameNotice } = session;
+    let noticeGiven = false;
+    const watchdog =
+      stallTimeoutMs || firstFrameNotice
+        ? setInterval(() => {
+            if (stopping || sourceEnded !== undefined) return;
+            const now = Date.now();
+            if (lastOutputAt === 0) {
+              if (firstFrameNotice && !noticeGiven && now - startedAt >= firstFrameNotice.afterMs) {
+                noticeGiven = true;
+                log.warn(firstFrameNotice.message);
+              }
+              return;
+            }
+            if (stallTimeoutMs && now - lastOutputAt > stallTimeoutMs) {
+              const why = `the capture stream stopped (nothing for ${(stallTimeoutMs / 1000).toFixed(1)} s): the compositor or its screen-cast portal went away, or the shared screen was removed`;
+              log.warn(`capture source ended: ${why}`);
+              sourceEnded = why;
+              void running.stop();
+            }
+          }, 250)
+        : undefined;
+    watchdog?.unref?.();
 
     void session.ended?.then(async (why) => {
       if (stopping) return;
@@ -113,6 +143,7 @@ export class CapturePipeline {
       await running.stop();
     });
     const exited = running.exited.then(async (exit) => {
+      if (watchdog) clearInterval(watchdog);
       hub.setKeyframeSource(undefined);
       await pumped;
       await Promise.allSettled([session.close(), audioSession?.close()]);

@@ -56,10 +56,13 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
     }
   }
   // videorate duplicates frames when a compositor only sends damage, so the
-  // stream keeps its rate and joining viewers get frames at once.
+  // stream keeps its rate and joining viewers get frames at once. skip-to-first:
+  // when the first frame comes late (a wlroots compositor on a still screen sends
+  // none until it changes), start there instead of filling the wait with a burst
+  // of copies of it stamped in the past.
   // `keyunit` is where a keyframe is asked for (MediaControl): one point before
   // every encoder, so a forced keyframe lands on the same frame in all of them.
-  video.push('videoconvert', 'videorate', caps, `identity name=${KEYUNIT_ELEMENT} silent=true`, parts.encoder);
+  video.push('videoconvert', 'videorate skip-to-first=true', caps, `identity name=${KEYUNIT_ELEMENT} silent=true`, parts.encoder);
   video.push('h264parse config-interval=-1', 'video/x-h264,stream-format=byte-stream,alignment=au', 'queue', 'mux.');
 
   const branches = [video.join(' ! ')];

@@ -33,6 +33,15 @@ export interface CaptureSession {
   readonly description: string;
   /** Resolves when the source ended by itself (window closed, portal session closed). */
   readonly ended?: Promise<string>;
+  /**
+   * Once the pipeline has produced output, a pause in it longer than this ends the
+   * run as "source gone": for sources that resend frames on a still screen
+   * (pipewiresrc keepalive-time), silence means the producer went away without
+   * saying so (compositor died, shared output removed, portal backend crashed).
+   */
+  readonly stallTimeoutMs?: number;
+  /** Logged once when the pipeline has produced nothing this long after start. */
+  readonly firstFrameNotice?: { readonly afterMs: number; readonly message: string };
   /** Releases what the session holds (portal session, fds). Idempotent. */
   close(): Promise<void>;
 }
