@@ -31,7 +31,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 const gap = (v: ViewerStats): number =>
   v.bytesPublished + v.bytesReplayed + v.bytesInjected - v.bytesSkipped - v.bytesDiscarded - v.bytesSent;
 
-describe('BroadcastHub accounting', () => {
+describe('BroadcastHub accounting', { timeout: 60_000 }, () => {
   it('balances for every viewer, whatever joins, stalls, fails and leaves', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(actionArb, { maxLength: 120 }), fc.constantFrom('live' as const, 'replay' as const, 'wait' as const), fc.boolean(), async (actions, join, controllable) => {

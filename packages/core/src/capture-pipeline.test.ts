@@ -48,20 +48,19 @@ class FakeMedia implements RunningMedia {
   }
 
   get output(): AsyncIterable<Uint8Array> {
-    const self = this;
-    return {
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          const next = self.#queue.shift();
-          if (next) {
-            yield next;
-            continue;
-          }
-          if (self.stopped) return;
-          await new Promise<void>((r) => (self.#wake = r));
-        }
-      },
-    };
+    return { [Symbol.asyncIterator]: () => this.#chunks() };
+  }
+
+  async *#chunks(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      const next = this.#queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (this.stopped) return;
+      await new Promise<void>((r) => (this.#wake = r));
+    }
   }
 
   async stop(): Promise<void> {

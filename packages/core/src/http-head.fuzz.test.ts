@@ -93,7 +93,7 @@ function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
   }
 }
 
-describe('HTTP request-head parser under random and mutated input', () => {
+describe('HTTP request-head parser under random and mutated input', { timeout: 60_000 }, () => {
   it('random bytes and bounds: never throws, only documented states', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2048 }), fc.integer({ min: 0, max: 4096 }), (bytes, max) => {

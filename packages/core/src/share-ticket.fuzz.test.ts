@@ -57,7 +57,7 @@ function applyEdit(text: string, e: Edit): string {
   }
 }
 
-describe('share ticket parser under random and mutated input', () => {
+describe('share ticket parser under random and mutated input', { timeout: 60_000 }, () => {
   it('valid tickets round-trip exactly', () => {
     fc.assert(
       fc.property(secretArb, addressArb, (secret, address) => {
