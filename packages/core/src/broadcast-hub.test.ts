@@ -463,3 +463,56 @@ function retarget(packet: Uint8Array, pid: number): Uint8Array {
   p[2] = pid & 0xff;
   return p;
 }
+
+describe('BroadcastHub: what a viewer has in transit is bounded by its feedback', () => {
+  const delivery = { windowMs: 1000, latencyBudgetMs: 250, minBudgetBytes: 2 * FRAME_BYTES, maxBudgetBytes: 1_000_000 };
+
+  it('hands over no more than the budget beyond what the viewer acknowledged; the rest waits in the hub', async () => {
+    const clock = new FakeClock();
+    const h = hub({ delivery }, clock);
+    const sink = new FakeSink();
+    const v = h.addViewer('slow', sink);
+    h.publish(HEAD);
+    h.publish(frame(true));
+    await flush();
+    // The viewer says what it took, slowly: about one frame a second.
+    v.ack(sink.bytes().length - FRAME_BYTES);
+    clock.advance(1000);
+    v.ack(sink.bytes().length);
+    for (let i = 0; i < 10; i++) h.publish(frame(false));
+    await flush();
+    const handed = v.stats().inTransitBytes;
+    expect(handed).toBeLessThanOrEqual(2 * FRAME_BYTES + FRAME_BYTES);
+    expect(v.stats().queuedBytes).toBeGreaterThanOrEqual(7 * FRAME_BYTES);
+    // Acks free room; the queue drains as they come.
+    for (let i = 0; i < 10; i++) {
+      clock.advance(100);
+      v.ack(sink.bytes().length);
+      await flush();
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    expect(v.stats().queuedBytes).toBe(0);
+    expect(v.stats().rateBps).toBeGreaterThan(0);
+  });
+
+  it('a viewer that stops acknowledging is dropped after the stall timeout, like one that stops reading', async () => {
+    const clock = new FakeClock();
+    const h = hub({ delivery, stallTimeoutMs: 3000 }, clock);
+    const dropped: string[] = [];
+    h.on('viewer-dropped', (_l, why) => dropped.push(why));
+    const sink = new FakeSink();
+    const v = h.addViewer('gone', sink);
+    h.publish(HEAD);
+    h.publish(frame(true));
+    await flush();
+    v.ack(sink.bytes().length - FRAME_BYTES);
+    clock.advance(1000);
+    v.ack(sink.bytes().length);
+    for (let i = 0; i < 40; i++) {
+      h.publish(frame(false));
+      clock.advance(100);
+      await flush();
+    }
+    expect(dropped).toEqual(['not reading for 3 s']);
+  });
+});

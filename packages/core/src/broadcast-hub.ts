@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { DeliveryMeter, DEFAULT_DELIVERY, type DeliveryOptions } from './delivery-meter.js';
 import { errorMessage } from './errors.js';
 import { MediaChunk } from './media-chunk.js';
 import { TS_PACKET_SIZE, TsStreamInspector } from './mpeg-ts.js';
@@ -35,14 +36,16 @@ export interface HubOptions {
   /** A viewer that skips this many times within `slowWindowMs` is disconnected. */
   readonly maxSkips: number;
   readonly slowWindowMs: number;
-  /** A viewer whose write has not completed for this long is disconnected. */
+  /** A viewer whose write has not completed (or that has not acknowledged anything) for this long is disconnected. */
   readonly stallTimeoutMs: number;
+  /** Bounds on what each viewer has in transit, from its feedback. */
+  readonly delivery: DeliveryOptions;
   readonly now?: () => number;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
   maxQueueBytes: 4 * 1024 * 1024,
-  maxQueueMs: 4000,
+  maxQueueMs: 1500,
   // Chunks in the cache also hold the transport's converted form (8 bytes per
   // byte for iroh's Array<number>), so keep this modest: 8 MB is a 2 s GOP at 32 Mbit/s.
   gopCacheBytes: 8 * 1024 * 1024,
@@ -51,6 +54,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   maxSkips: 6,
   slowWindowMs: 30_000,
   stallTimeoutMs: 15_000,
+  delivery: DEFAULT_DELIVERY,
 };
 
 export interface ViewerStats {
@@ -78,6 +82,14 @@ export interface ViewerStats {
   readonly skips: number;
   readonly queuedBytes: number;
   readonly joinedAt: number;
+  /** What the viewer said it handed to its player (feedback). */
+  readonly deliveredBytes: number;
+  /** Handed to the transport, not yet with the player. */
+  readonly inTransitBytes: number;
+  /** Delivery rate (bits/s) over the last second, when measured. */
+  readonly rateBps: number | undefined;
+  /** How far behind live it is at the host: queued here plus in transit, in ms. */
+  readonly delayMs: number;
 }
 
 export interface HubEvents {
@@ -114,11 +126,15 @@ class HubViewer {
   inFlight = 0;
   skipTimes: number[] = [];
   writingSince = 0;
+  /** Since when the writer loop waits for feedback before handing more (0: it does not). */
+  waitingForAckSince = 0;
   closed = false;
   endReason = '';
+  readonly meter: DeliveryMeter;
   readonly done: Promise<string>;
   #resolveDone!: (reason: string) => void;
   #wake: (() => void) | undefined;
+  #ackWake: (() => void) | undefined;
 
   constructor(
     readonly id: number,
@@ -127,9 +143,35 @@ class HubViewer {
     readonly peer: ViewerPeer | undefined,
     readonly joinedAt: number,
     waitingForKeyframe: boolean,
+    delivery: DeliveryOptions,
+    private readonly now: () => number,
   ) {
     this.waitingForKeyframe = waitingForKeyframe;
+    this.meter = new DeliveryMeter(delivery);
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
+  }
+
+  ack(delivered: number): void {
+    this.meter.ack(delivered, this.now());
+    const w = this.#ackWake;
+    this.#ackWake = undefined;
+    w?.();
+  }
+
+  /** Resolves at the next acknowledgement, at close, or after `ms` (the caller looks again). */
+  nextAck(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#ackWake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Age of the oldest chunk waiting here, in ms. */
+  queueDelayMs(now: number): number {
+    return this.queue.length ? now - this.queue[0]!.at : 0;
   }
 
   enqueue(chunk: MediaChunk, at: number): void {
@@ -166,6 +208,7 @@ class HubViewer {
     this.endReason = reason;
     this.bytesDiscarded += this.clearQueue();
     this.wake();
+    this.#ackWake?.();
     this.#resolveDone(reason);
   }
 
@@ -199,6 +242,10 @@ class HubViewer {
       skips: this.skipTimes.length,
       queuedBytes: this.queuedBytes,
       joinedAt: this.joinedAt,
+      deliveredBytes: this.meter.delivered,
+      inTransitBytes: this.meter.inTransit,
+      rateBps: ((r) => (r === undefined ? undefined : r * 8))(this.meter.rate(this.now())),
+      delayMs: Math.round(this.queueDelayMs(this.now()) + this.meter.transitMs(this.now())),
     };
   }
 }
@@ -209,6 +256,8 @@ export interface ViewerHandle {
   stats(): ViewerStats;
   /** Removes the viewer (it left). */
   leave(reason: string): void;
+  /** The viewer's feedback: it has handed `deliveredBytes` of its stream to its player. */
+  ack(deliveredBytes: number): void;
 }
 
 function chunkOf(bytes: Uint8Array, kind: 'keyframe' | 'frame' | 'other'): MediaChunk {
@@ -338,8 +387,9 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
   }
 
   #deliver(viewer: HubViewer, chunk: MediaChunk, now: number): void {
-    if (viewer.writingSince && now - viewer.writingSince > this.options.stallTimeoutMs) {
-      this.#drop(viewer, `not reading for ${Math.round((now - viewer.writingSince) / 1000)} s`);
+    const stalledSince = viewer.writingSince || viewer.waitingForAckSince;
+    if (stalledSince && now - stalledSince > this.options.stallTimeoutMs) {
+      this.#drop(viewer, `not reading for ${Math.round((now - stalledSince) / 1000)} s`);
       return;
     }
     viewer.bytesPublished += chunk.length;
@@ -437,7 +487,7 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
     const now = this.#now();
     const live = this.options.join === 'live' && this.#requestKeyframe !== undefined;
     const joinNow = !live && this.options.join !== 'wait' && this.#gopValid;
-    const viewer = new HubViewer(this.#nextId++, label, sink, peer, now, !joinNow);
+    const viewer = new HubViewer(this.#nextId++, label, sink, peer, now, !joinNow, this.options.delivery, () => this.#now());
     if (live) this.#askKeyframe(now);
     if (joinNow) {
       const header = this.#header();
@@ -457,6 +507,7 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
       done: viewer.done,
       stats: () => viewer.stats(),
       leave: (reason) => this.#remove(viewer, reason, false),
+      ack: (delivered) => viewer.ack(delivered),
     };
   }
 
@@ -468,9 +519,19 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
           await viewer.next();
           continue;
         }
+        // Hand over only what the viewer's link takes in the latency budget: the
+        // rest waits here, where its age is seen and a slow viewer skips or switches.
+        while (!viewer.closed && !viewer.meter.mayHand(item.chunk.length, this.#now())) {
+          viewer.waitingForAckSince ||= this.#now();
+          await viewer.nextAck(50);
+        }
+        viewer.waitingForAckSince = 0;
+        // Closed while waiting: close() counted this chunk as discarded (it was still in queuedBytes).
+        if (viewer.closed) break;
         viewer.queuedBytes -= item.chunk.length;
         viewer.writingSince = this.#now();
         viewer.inFlight = item.chunk.length;
+        viewer.meter.handed += item.chunk.length;
         await viewer.sink.write(item.chunk);
         viewer.inFlight = 0;
         viewer.writingSince = 0;

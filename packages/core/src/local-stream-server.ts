@@ -5,7 +5,7 @@ import { errorMessage, TransportFailed } from './errors.js';
 import type { Logger } from './logger.js';
 import type { PeerStream } from './ports/transport.js';
 import { base32Encode } from './share-ticket.js';
-import { STREAM_CONTENT_TYPE, type Refusal } from './tunnel-protocol.js';
+import { feedbackLine, STREAM_CONTENT_TYPE, type Refusal } from './tunnel-protocol.js';
 
 /** A tunnel stream the host answered 200 on, with the body bytes already read. */
 export interface Upstream {
@@ -30,6 +30,8 @@ export interface LocalStreamServerOptions {
   readonly stallTimeoutMs?: number;
   /** A player's request head must arrive within this. */
   readonly headTimeoutMs?: number;
+  /** How often the host is told what the player took. */
+  readonly feedbackEveryMs?: number;
 }
 
 /**
@@ -128,6 +130,16 @@ export class LocalStreamServer {
     // The body runs until the connection closes: no chunked framing for players to undo.
     res.useChunkedEncodingByDefault = false;
     res.writeHead(200, { 'Content-Type': STREAM_CONTENT_TYPE, 'Cache-Control': 'no-store', Connection: 'close' });
+    // Feedback: what the player has taken, a few times a second. The host keeps
+    // what it has sent beyond this small, so the delay stays bounded end to end.
+    let delivered = 0;
+    let acked = 0;
+    const ack = (): void => {
+      if (delivered === acked) return;
+      acked = delivered;
+      stream.writeBytes(feedbackLine(delivered)).catch(() => undefined);
+    };
+    const acking = setInterval(ack, this.options.feedbackEveryMs ?? 100);
     try {
       let data: Uint8Array | null = rest.length > 0 ? rest : await stream.read(256 * 1024);
       while (data !== null) {
@@ -141,6 +153,7 @@ export class LocalStreamServer {
           this.#ended('player-closed');
           break;
         }
+        delivered += data.length;
         data = await stream.read(256 * 1024);
       }
       if (data === null) this.#ended('host-ended');
@@ -149,6 +162,7 @@ export class LocalStreamServer {
       if (!socket.destroyed) this.options.log.warn(`stream from the host broke: ${errorMessage(err)}`);
       this.#ended(socket.destroyed ? 'player-closed' : 'broken');
     } finally {
+      clearInterval(acking);
       socket.destroy();
       this.stats.players--;
       this.#upstreams.delete(stream);

@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { PeerStream } from './ports/transport.js';
 import { base32Encode } from './share-ticket.js';
 import {
+  FeedbackReader,
   INFO_PATH,
   readRequestHead,
   REFUSAL_HEADER,
@@ -152,11 +153,13 @@ export class StreamGate {
     // Capture may have ended while the response head was on its way; this
     // viewer would otherwise wait for data that never comes.
     if (!this.supervisor.running) viewer.leave('capture ended');
-    // The viewer sends nothing after its request; a read ending means it left.
+    // After its request the viewer sends only feedback; its stream ending means it left.
     void (async () => {
+      const feedback = new FeedbackReader();
       try {
-        while ((await stream.read(4096)) !== null) {
-          /* discard */
+        for (let data = await stream.read(4096); data !== null; data = await stream.read(4096)) {
+          const latest = feedback.push(data).at(-1);
+          if (latest) viewer.ack(latest.deliveredBytes);
         }
       } catch {
         /* reset by the viewer */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseResponseHead } from './http-head.js';
 import { FakePeerStream } from './test-support/fakes.js';
-import { readResponse, refusalOf, safeDisplayText, TunnelProtocolError } from './tunnel-protocol.js';
+import { feedbackLine, FeedbackReader, readResponse, refusalOf, safeDisplayText, TunnelProtocolError } from './tunnel-protocol.js';
 
 const bytes = (t: string): Uint8Array => Buffer.from(t, 'latin1');
 const LIMITS = { maxHeadBytes: 1024, timeoutMs: 100 };
@@ -63,5 +63,19 @@ describe('readResponse', () => {
     const err = await readResponse(new FakePeerStream(input), LIMITS).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TunnelProtocolError);
     expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('feedback lines', () => {
+  it('round-trip, split anywhere, and ignore what is not feedback', () => {
+    const reader = new FeedbackReader();
+    const wire = Buffer.concat([feedbackLine(1000), Buffer.from('hello\n'), feedbackLine(25_000.7), feedbackLine(30_000)]);
+    const got = [...reader.push(wire.subarray(0, 7)), ...reader.push(wire.subarray(7, 30)), ...reader.push(wire.subarray(30))];
+    expect(got).toEqual([{ deliveredBytes: 1000 }, { deliveredBytes: 25_000 }, { deliveredBytes: 30_000 }]);
+  });
+  it('a peer sending an endless line costs a bounded buffer', () => {
+    const reader = new FeedbackReader();
+    for (let i = 0; i < 1000; i++) expect(reader.push(Buffer.alloc(1000, 0x61))).toEqual([]);
+    expect(reader.push(Buffer.from('\nack 5\n'))).toEqual([{ deliveredBytes: 5 }]);
   });
 });

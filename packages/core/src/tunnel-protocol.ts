@@ -173,3 +173,37 @@ export async function readShortBody(stream: PeerStream, start: Uint8Array, maxBy
 
 /** The host's answer is missing or not understood. */
 export class TunnelProtocolError extends TransportFailed {}
+
+/**
+ * Feedback, viewer → host, on the stream's return direction (which otherwise
+ * carries nothing after the request): `ack <bytes>\n`, the body bytes the
+ * viewer has handed to its player so far, a few times a second. The host
+ * bounds each viewer's bytes in flight with it and measures its delivery rate.
+ * Unknown lines are ignored, so either side can add kinds later.
+ */
+export function feedbackLine(deliveredBytes: number): Uint8Array {
+  return Buffer.from(`ack ${Math.max(0, Math.floor(deliveredBytes))}\n`, 'latin1');
+}
+
+export interface Feedback {
+  readonly deliveredBytes: number;
+}
+
+/** The host's reader of a viewer's feedback lines: bounded, whatever a peer sends. */
+export class FeedbackReader {
+  #partial = '';
+
+  /** The feedback in `bytes` (the newest last); garbage and overlong lines are dropped. */
+  push(bytes: Uint8Array): Feedback[] {
+    const out: Feedback[] = [];
+    const lines = (this.#partial + Buffer.from(bytes).toString('latin1')).split('\n');
+    this.#partial = lines.pop() ?? '';
+    // A line is ~20 bytes: anything longer is not ours.
+    if (this.#partial.length > 64) this.#partial = '';
+    for (const line of lines) {
+      const m = /^ack (\d{1,15})$/.exec(line.trim());
+      if (m) out.push({ deliveredBytes: Number(m[1]) });
+    }
+    return out;
+  }
+}
