@@ -18,6 +18,13 @@ const viewer = (label: string, kind: 'direct' | 'relay' | 'unknown', rttMs: numb
   skips: 0,
   queuedBytes: 0,
   joinedAt: 0,
+  deliveredBytes: 0,
+  inTransitBytes: 0,
+  rateBps: undefined,
+  delayMs: 0,
+  rendition: 0,
+  renditionLabel: '',
+  switches: 0,
 });
 
 describe('status formatting', () => {

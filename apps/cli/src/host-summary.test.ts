@@ -15,6 +15,13 @@ const base: ViewerStats = {
   skips: 0,
   queuedBytes: 0,
   joinedAt: 0,
+  deliveredBytes: 0,
+  inTransitBytes: 0,
+  rateBps: undefined,
+  delayMs: 0,
+  rendition: 0,
+  renditionLabel: '',
+  switches: 0,
 };
 
 describe('viewer accounting', () => {

@@ -3,6 +3,8 @@ import { BroadcastHub, type HubOptions } from './broadcast-hub.js';
 import { MediaChunk } from './media-chunk.js';
 import { parseTsHeader, TS_PACKET_SIZE } from './mpeg-ts.js';
 import { FakeClock, FakeSink, flush } from './test-support/fakes.js';
+import { CANONICAL_VIDEO_PID } from './rendition-splitter.js';
+import { DEFAULT_POLICY } from './rendition-policy.js';
 import {
   audioPacket,
   AUDIO_PID,
@@ -89,9 +91,9 @@ describe('BroadcastHub: fan-out', () => {
     h.publish(frame(true));
     for (let i = 0; i < 8; i++) h.publish(frame(false));
     await flush();
-    // 9 frame chunks shared by 4 viewers + 4 per-viewer PAT/PMT headers.
-    expect(writes).toHaveLength(4 * 10);
-    expect(conversions).toBe(9 + 4);
+    // 9 frames (a video chunk and a sound chunk each) shared by 4 viewers + 4 per-viewer PAT/PMT headers.
+    expect(writes).toHaveLength(4 * 19);
+    expect(conversions).toBe(18 + 4);
   });
 
   it('splits a publish so that each keyframe starts a chunk', async () => {
@@ -336,12 +338,15 @@ describe('BroadcastHub: cutting between frames', () => {
     h.addViewer('v', s);
     h.publish(concatBytes([HEAD, frame(true), frame(false), frame(false)]));
     await flush();
-    // PAT/PMT header (injected), then K, P, P: one chunk each.
+    // PAT/PMT header (injected), then K, P, P: one chunk each, and the sound between them its own.
     expect(s.chunks.map((c) => [c.keyframe, c.startsFrame, describePackets(c.bytes)[0]])).toEqual([
       [false, true, 'PAT'],
       [true, true, 'K'],
+      [false, true, 'A'],
       [false, true, 'P'],
+      [false, true, 'A'],
       [false, true, 'P'],
+      [false, true, 'A'],
     ]);
   });
 
@@ -365,8 +370,8 @@ describe('BroadcastHub: cutting between frames', () => {
     s.resume();
     await flush();
     const packets = describePackets(s.bytes());
-    // K frame, then the whole P frame that was on the wire, then PAT/PMT + K.
-    const cut = ['P', 'v', 'v', 'v', 'v', 'A'];
+    // K frame, then the whole P frame that was on the wire (the sound after it is cut), then PAT/PMT + K.
+    const cut = ['P', 'v', 'v', 'v', 'v'];
     expect(packets.join(' ')).toBe(['PAT', 'PMT', 'K', 'v', 'v', 'v', 'v', 'A', ...cut, 'PAT', 'PMT', 'K', 'v', 'v', 'v', 'v', 'A'].join(' '));
   });
 
@@ -394,7 +399,7 @@ describe('BroadcastHub: cutting between frames', () => {
     s.resume();
     await flush();
     expect(describePackets(s.bytes()).join(' ')).toBe(
-      ['PAT', 'PMT', 'K', 'v', 'v', 'v', 'v', 'A', 'P', 'v', 'v', 'v', 'v', 'A', 'PAT', 'PMT', 'K', 'v', 'v', 'v', 'v', 'A'].join(' '),
+      ['PAT', 'PMT', 'K', 'v', 'v', 'v', 'v', 'A', 'P', 'v', 'v', 'v', 'v', 'PAT', 'PMT', 'K', 'v', 'v', 'v', 'v', 'A'].join(' '),
     );
   });
 });
@@ -514,5 +519,133 @@ describe('BroadcastHub: what a viewer has in transit is bounded by its feedback'
       await flush();
     }
     expect(dropped).toEqual(['not reading for 3 s']);
+  });
+});
+
+describe('BroadcastHub: a ladder of renditions, one stream per viewer', () => {
+  const PMT2 = 0x20;
+  const V = [0x41, 0x42];
+  const SOUND = 0x50;
+  const cc = new Map<number, number>();
+  const next = (pid: number): number => {
+    const c = cc.get(pid) ?? 0;
+    cc.set(pid, (c + 1) & 15);
+    return c;
+  };
+  const ladderPmt = () => {
+    const body = [0x00, 0x01, 0xc1, 0x00, 0x00, 0xe0, V[0]!, 0xf0, 0x00];
+    for (const [t, pid] of [[0x1b, V[0]!], [0x1b, V[1]!], [0x0f, SOUND]] as const) body.push(t, 0xe0 | (pid >> 8), pid & 0xff, 0xf0, 0x00);
+    const len = body.length + 4;
+    const p = new Uint8Array(TS_PACKET_SIZE).fill(0xff);
+    p.set([0x47, 0x40, PMT2, 0x10 | next(PMT2), 0x00, 0x02, 0xb0, len, ...body, 0, 0, 0, 0], 0);
+    return p;
+  };
+  /** One frame of rendition r: a PES start + 3 continuation packets, each with its PID's next counter. */
+  const vframe = (r: number, key: boolean): Uint8Array =>
+    concatBytes([
+      ...videoFrame({ key, extraPackets: 3 }).map((p) => {
+        const q = p.slice();
+        q[1] = (q[1]! & 0xe0) | (V[r]! >> 8);
+        q[2] = V[r]! & 0xff;
+        q[3] = (q[3]! & 0xf0) | next(V[r]!);
+        return q;
+      }),
+    ]);
+  const sound = (): Uint8Array => {
+    const q = audioPacket().slice();
+    q[1] = (q[1]! & 0xe0) | (SOUND >> 8);
+    q[2] = SOUND & 0xff;
+    q[3] = (q[3]! & 0xf0) | next(SOUND);
+    return q;
+  };
+  /** Frame starts and PIDs of a viewer's stream, and whether the canonical video PID's counter never jumps. */
+  function look(bytes: Uint8Array) {
+    let last: number | undefined;
+    let jumps = 0;
+    const videoPids = new Set<number>();
+    for (let off = 0; off < bytes.length; off += TS_PACKET_SIZE) {
+      const h = parseTsHeader(bytes, off);
+      if (h.pid === 0 || h.pid === PMT2 || h.pid === SOUND) continue;
+      videoPids.add(h.pid);
+      const c = bytes[off + 3]! & 15;
+      const hasPayload = (bytes[off + 3]! & 0x10) !== 0;
+      if (last !== undefined && c !== (hasPayload ? (last + 1) & 15 : last)) jumps++;
+      last = c;
+    }
+    return { videoPids: [...videoPids], jumps };
+  }
+  const policy = { ...DEFAULT_POLICY, downDelayMs: 100, downHoldMs: 0, settleMs: 0, upHoldMs: 1e9 };
+
+  it.each([
+    ['the old rendition’s keyframe first', [0, 1]],
+    ['the new rendition’s keyframe first', [1, 0]],
+  ])('a viewer whose queue grows goes down a rendition at the next keyframe (asked for at once), its stream continuous: %s', async (_n, keyOrder) => {
+    cc.clear();
+    const clock = new FakeClock();
+    const h = hub({ policy, policyEveryMs: 0, maxQueueMs: 1e9, maxQueueBytes: 1e9, stallTimeoutMs: 1e9 }, clock);
+    h.setLadder([{ bitrateBps: 2_000_000, label: 'top' }, { bitrateBps: 500_000, label: 'low' }]);
+    let asked = 0;
+    h.setKeyframeSource(() => asked++);
+    const switched: string[] = [];
+    h.on('viewer-switched', (_l, from, to) => switched.push(`${from}→${to}`));
+    const sink = new FakeSink();
+    const v = h.addViewer('slow', sink);
+    expect(asked).toBe(1); // the live join
+    h.publish(concatBytes([patPacket(PMT2), ladderPmt()]));
+    h.publish(vframe(0, true));
+    h.publish(vframe(1, true));
+    h.publish(sound());
+    await flush();
+    sink.paused = true;
+    for (let i = 0; i < 5; i++) {
+      clock.advance(100);
+      h.publish(vframe(0, false));
+      h.publish(vframe(1, false));
+      h.publish(sound());
+    }
+    expect(v.stats().rendition).toBe(1);
+    expect(asked).toBe(2); // the step down asked for a keyframe
+    clock.advance(300);
+    for (const r of keyOrder) h.publish(vframe(r!, true));
+    h.publish(sound());
+    h.publish(vframe(0, false));
+    h.publish(vframe(1, false));
+    sink.resume();
+    await flush();
+    expect(switched).toEqual(['0→1']);
+    const seen = look(sink.bytes());
+    expect(seen.videoPids).toEqual([CANONICAL_VIDEO_PID]);
+    expect(seen.jumps).toBe(0);
+    // K (rendition 0), then K P (rendition 1): the backlog that made the viewer late is cut at the switch,
+    // so the viewer is back at the live edge with the new rendition's keyframe; no frame is shown twice.
+    expect(frames(sink.bytes()).filter((f) => f === 'K' || f === 'P')).toEqual(['K', 'K', 'P']);
+  });
+
+  it('a viewer that can have more goes up one rendition after the calm lasted, at a keyframe that comes anyway', async () => {
+    cc.clear();
+    const clock = new FakeClock();
+    const h = hub({ policy: { ...DEFAULT_POLICY, upHoldMs: 1000, settleMs: 0 }, policyEveryMs: 0 }, clock);
+    h.setLadder([{ bitrateBps: 2_000_000, label: 'top' }, { bitrateBps: 500_000, label: 'low' }]);
+    let asked = 0;
+    h.setKeyframeSource(() => asked++);
+    const sink = new FakeSink();
+    const v = h.addViewer('fast', sink, undefined, { rendition: 1 });
+    h.publish(concatBytes([patPacket(PMT2), ladderPmt()]));
+    h.publish(vframe(0, true));
+    h.publish(vframe(1, true));
+    for (let i = 0; i < 15; i++) {
+      clock.advance(100);
+      h.publish(vframe(0, false));
+      h.publish(vframe(1, false));
+      await flush();
+    }
+    expect(v.stats().rendition).toBe(0);
+    expect(asked).toBe(1); // only the join: going up waits for a regular keyframe
+    h.publish(vframe(1, true));
+    h.publish(vframe(0, true));
+    h.publish(vframe(0, false));
+    await flush();
+    expect(look(sink.bytes()).jumps).toBe(0);
+    expect(v.stats().switches).toBe(1);
   });
 });

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { DeliveryMeter, DEFAULT_DELIVERY, type DeliveryOptions } from './delivery-meter.js';
 import { errorMessage } from './errors.js';
 import { MediaChunk } from './media-chunk.js';
-import { TS_PACKET_SIZE, TsStreamInspector } from './mpeg-ts.js';
+import { continuityFillers, RenditionSplitter, type SplitChunk, type VideoChunkInfo } from './rendition-splitter.js';
+import { decide, DEFAULT_POLICY, initialPolicyState, type PolicyOptions, type PolicyState } from './rendition-policy.js';
 import type { PathInfo } from './ports/transport.js';
 
 /** Where a viewer's bytes go; the transport's stream behind it. */
@@ -40,6 +41,10 @@ export interface HubOptions {
   readonly stallTimeoutMs: number;
   /** Bounds on what each viewer has in transit, from its feedback. */
   readonly delivery: DeliveryOptions;
+  /** When a viewer changes rendition (with a ladder). */
+  readonly policy: PolicyOptions;
+  /** How often a viewer's rendition is reconsidered (on its feedback). */
+  readonly policyEveryMs: number;
   readonly now?: () => number;
 }
 
@@ -55,6 +60,8 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   slowWindowMs: 30_000,
   stallTimeoutMs: 15_000,
   delivery: DEFAULT_DELIVERY,
+  policy: DEFAULT_POLICY,
+  policyEveryMs: 100,
 };
 
 export interface ViewerStats {
@@ -90,6 +97,11 @@ export interface ViewerStats {
   readonly rateBps: number | undefined;
   /** How far behind live it is at the host: queued here plus in transit, in ms. */
   readonly delayMs: number;
+  /** The rendition it gets (0 is the best), and its name ('' without a ladder). */
+  readonly rendition: number;
+  readonly renditionLabel: string;
+  /** Switches between renditions so far. */
+  readonly switches: number;
 }
 
 export interface HubEvents {
@@ -97,6 +109,7 @@ export interface HubEvents {
   'viewer-left': [label: string, reason: string, viewer: ViewerStats];
   'viewer-skipped': [label: string, droppedBytes: number, viewer: ViewerStats];
   'viewer-dropped': [label: string, reason: string, viewer: ViewerStats];
+  'viewer-switched': [label: string, from: number, to: number, viewer: ViewerStats];
 }
 
 /** What the hub may ask about a viewer's peer (its transport path). */
@@ -107,6 +120,8 @@ export interface ViewerPeer {
 interface Queued {
   readonly chunk: MediaChunk;
   readonly at: number;
+  /** For video: the canonical continuity counter after it. */
+  readonly cc?: number | undefined;
 }
 
 const UNKNOWN_PATH: PathInfo = { kind: 'unknown', rttMs: null };
@@ -131,6 +146,18 @@ class HubViewer {
   closed = false;
   endReason = '';
   readonly meter: DeliveryMeter;
+  /** The rendition whose video it gets now; 'between' after leaving one at a keyframe, before the next one's. */
+  lane: number | 'between';
+  /** Where the rendition policy wants it. */
+  policy: PolicyState;
+  /** The rendition it left for 'between'. */
+  leftLane = 0;
+  lastEvalAt = 0;
+  switches = 0;
+  /** The canonical video PID's continuity counter of the last video it was given (queued or sent). */
+  lastCc: number | undefined;
+  /** ... of the last video handed to the transport. */
+  sentCc: number | undefined;
   readonly done: Promise<string>;
   #resolveDone!: (reason: string) => void;
   #wake: (() => void) | undefined;
@@ -145,8 +172,13 @@ class HubViewer {
     waitingForKeyframe: boolean,
     delivery: DeliveryOptions,
     private readonly now: () => number,
+    rendition: number,
+    policy: PolicyOptions,
+    private readonly labelOf: (rendition: number) => string,
   ) {
     this.waitingForKeyframe = waitingForKeyframe;
+    this.lane = rendition;
+    this.policy = initialPolicyState(rendition, joinedAt, policy);
     this.meter = new DeliveryMeter(delivery);
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
@@ -174,8 +206,14 @@ class HubViewer {
     return this.queue.length ? now - this.queue[0]!.at : 0;
   }
 
-  enqueue(chunk: MediaChunk, at: number): void {
-    this.queue.push({ chunk, at });
+  /** Queues a video chunk, keeping track of the continuity counter the viewer's stream is at. */
+  enqueueVideo(chunk: MediaChunk, video: VideoChunkInfo, at: number): void {
+    this.lastCc = video.ccAfter;
+    this.enqueue(chunk, at, video.ccAfter);
+  }
+
+  enqueue(chunk: MediaChunk, at: number, cc?: number): void {
+    this.queue.push({ chunk, at, cc });
     this.queuedBytes += chunk.length;
     this.wake();
   }
@@ -190,9 +228,11 @@ class HubViewer {
     while (keep < this.queue.length && !this.queue[keep]!.chunk.startsFrame) keep++;
     this.finishingFrame = keep === this.queue.length;
     // Re-stamped: they are not a backlog any more, just the end of a frame.
-    const kept = this.queue.slice(0, keep).map((q) => ({ chunk: q.chunk, at: now }));
+    const kept = this.queue.slice(0, keep);
     const dropped = this.clearQueue();
-    for (const q of kept) this.enqueue(q.chunk, now);
+    for (const q of kept) this.enqueue(q.chunk, now, q.cc);
+    // The counter the stream is at is now the last kept video's, or the last one handed over.
+    this.lastCc = [...kept].reverse().find((q) => q.cc !== undefined)?.cc ?? this.sentCc;
     return dropped - this.queuedBytes;
   }
 
@@ -246,6 +286,9 @@ class HubViewer {
       inTransitBytes: this.meter.inTransit,
       rateBps: ((r) => (r === undefined ? undefined : r * 8))(this.meter.rate(this.now())),
       delayMs: Math.round(this.queueDelayMs(this.now()) + this.meter.transitMs(this.now())),
+      rendition: this.policy.rendition,
+      renditionLabel: this.labelOf(this.policy.rendition),
+      switches: this.switches,
     };
   }
 }
@@ -258,10 +301,6 @@ export interface ViewerHandle {
   leave(reason: string): void;
   /** The viewer's feedback: it has handed `deliveredBytes` of its stream to its player. */
   ack(deliveredBytes: number): void;
-}
-
-function chunkOf(bytes: Uint8Array, kind: 'keyframe' | 'frame' | 'other'): MediaChunk {
-  return new MediaChunk(bytes, kind === 'keyframe', kind !== 'other');
 }
 
 /** Totals over the hub's lifetime, departed viewers included (for the host's status). */
@@ -283,12 +322,14 @@ export interface HubTotals {
  */
 export class BroadcastHub extends EventEmitter<HubEvents> {
   readonly options: HubOptions;
-  #inspector = new TsStreamInspector();
+  #splitter = new RenditionSplitter();
   readonly #viewers = new Set<HubViewer>();
   #nextId = 1;
-  #gop: MediaChunk[] = [];
-  #gopBytes = 0;
-  #gopValid = false;
+  /** Per rendition, the items since its last keyframe (its video and the shared rest), for replay joins. */
+  #gops = new Map<number, { items: SplitChunk[]; bytes: number }>();
+  /** Each rendition's bitrate (bit/s), best first; one entry: no ladder. */
+  #ladderBps: readonly number[] = [0];
+  #ladderLabels: readonly string[] = [];
   #requestKeyframe: (() => void) | undefined;
   #lastKeyframeRequest = -Infinity;
   /** Keyframes asked of the media process for joining viewers. */
@@ -311,9 +352,23 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
     return this.#viewers.size;
   }
 
-  /** Bytes of the GOP cache (0 when it is invalid). */
+  /** Bytes of rendition 0's GOP cache (0 when there is none). */
   get gopCacheBytes(): number {
-    return this.#gopValid ? this.#gopBytes : 0;
+    return this.#gops.get(0)?.bytes ?? 0;
+  }
+
+  /**
+   * The ladder, best first: each rendition's bitrate on the wire (bit/s, for
+   * the rendition policy) and its name (for status lines). One: no adaptation.
+   */
+  setLadder(ladder: ReadonlyArray<{ readonly bitrateBps: number; readonly label: string }>): void {
+    this.#ladderBps = ladder.length ? ladder.map((r) => r.bitrateBps) : [0];
+    this.#ladderLabels = ladder.map((r) => r.label);
+  }
+
+  /** What rendition `index` is called ('' without a ladder). */
+  renditionLabel(index: number): string {
+    return this.#ladderLabels[index] ?? '';
   }
 
   viewerStats(): ViewerStats[] {
@@ -342,99 +397,176 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
   }
 
   /**
-   * Publishes whole TS packets; splits them so that every video frame starts a
-   * chunk (a viewer skipping ahead is cut between frames, never inside one) and
-   * keyframe chunks are marked.
+   * Publishes whole TS packets: split per rendition (each on the canonical
+   * video PID) and shared sound, in chunks that start at frames, so a viewer
+   * skipping ahead or switching is cut between frames, never inside one.
    */
   publish(packets: Uint8Array): void {
     if (packets.length === 0) return;
-    let segmentStart = 0;
-    let segmentKind: 'keyframe' | 'frame' | 'other' = 'other';
-    for (let off = 0; off + TS_PACKET_SIZE <= packets.length; off += TS_PACKET_SIZE) {
-      const kind = this.#inspector.classify(packets, off);
-      if (kind === 'other') continue;
-      if (off > segmentStart) this.#emitChunk(chunkOf(packets.subarray(segmentStart, off), segmentKind));
-      segmentStart = off;
-      segmentKind = kind;
-      if (kind === 'keyframe') this.keyframes++;
-    }
-    this.#emitChunk(chunkOf(packets.subarray(segmentStart), segmentKind));
+    for (const item of this.#splitter.push(packets)) this.#emit(item);
   }
 
-  #emitChunk(chunk: MediaChunk): void {
-    if (chunk.keyframe) {
-      this.#gop = [chunk];
-      this.#gopBytes = chunk.length;
-      this.#gopValid = true;
-    } else if (this.#gopValid) {
-      this.#gop.push(chunk);
-      this.#gopBytes += chunk.length;
-      if (this.#gopBytes > this.options.gopCacheBytes) {
-        this.#gop = [];
-        this.#gopBytes = 0;
-        this.#gopValid = false;
-      }
-    }
+  #emit(item: SplitChunk): void {
+    const { lane, chunk } = item;
+    if (lane === 0 && chunk.keyframe) this.keyframes++;
+    this.#cache(item);
     this.bytesPublished += chunk.length;
     this.chunksPublished++;
     const now = this.#now();
-    for (const viewer of [...this.#viewers]) this.#deliver(viewer, chunk, now);
+    for (const viewer of [...this.#viewers]) this.#deliver(viewer, item, now);
+  }
+
+  #cache(item: SplitChunk): void {
+    if (item.lane !== 'shared' && item.chunk.keyframe) {
+      this.#gops.set(item.lane, { items: [item], bytes: item.chunk.length });
+      return;
+    }
+    for (const [r, gop] of this.#gops) {
+      if (item.lane !== 'shared' && item.lane !== r) continue;
+      gop.items.push(item);
+      gop.bytes += item.chunk.length;
+      if (gop.bytes > this.options.gopCacheBytes) this.#gops.delete(r);
+    }
   }
 
   #header(): MediaChunk | undefined {
-    const h = this.#inspector.header();
+    const h = this.#splitter.header();
     return h ? new MediaChunk(h, false, true) : undefined;
   }
 
-  #deliver(viewer: HubViewer, chunk: MediaChunk, now: number): void {
+  /** PAT/PMT in front of a viewer's (re)start. */
+  #injectHeader(viewer: HubViewer, now: number): void {
+    const header = this.#header();
+    if (!header) return;
+    viewer.bytesInjected += header.length;
+    viewer.enqueue(header, now);
+  }
+
+  #deliver(viewer: HubViewer, item: SplitChunk, now: number): void {
     const stalledSince = viewer.writingSince || viewer.waitingForAckSince;
     if (stalledSince && now - stalledSince > this.options.stallTimeoutMs) {
       this.#drop(viewer, `not reading for ${Math.round((now - stalledSince) / 1000)} s`);
       return;
     }
+    const { lane, chunk, video } = item;
+    const target = viewer.policy.rendition;
+    // Chunks of another rendition than the one it gets, or goes to, are not its stream.
+    if (lane !== 'shared' && lane !== viewer.lane && lane !== target) return;
     viewer.bytesPublished += chunk.length;
     if (viewer.waitingForKeyframe) {
-      if (viewer.finishingFrame && !chunk.startsFrame) {
+      if (viewer.finishingFrame && !chunk.startsFrame && (lane === 'shared' || lane === viewer.lane)) {
         // The rest of the frame the viewer already has the start of.
-        viewer.enqueue(chunk, now);
+        if (video) viewer.enqueueVideo(chunk, video, now);
+        else viewer.enqueue(chunk, now);
         return;
       }
       viewer.finishingFrame = false;
-      if (!chunk.keyframe) {
+      if (lane !== target || !chunk.keyframe) {
         viewer.bytesSkipped += chunk.length;
         return;
       }
       viewer.waitingForKeyframe = false;
-      const header = this.#header();
-      if (header) {
-        viewer.bytesInjected += header.length;
-        viewer.enqueue(header, now);
-      }
+      viewer.lane = target;
+      this.#injectHeader(viewer, now);
+      this.#continueAt(viewer, item, now);
+      return this.#checkQueue(viewer, item, now);
     }
-    viewer.enqueue(chunk, now);
+    if (lane === 'shared') {
+      // Sound and PSI go on through a switch: only video changes rendition.
+      viewer.enqueue(chunk, now);
+      return this.#checkQueue(viewer, item, now);
+    }
+    if (lane === viewer.lane && lane !== target && chunk.keyframe) {
+      // Leaving this rendition at its keyframe; the target's one, at the same frame, comes next.
+      viewer.leftLane = lane;
+      viewer.lane = 'between';
+      viewer.bytesSkipped += chunk.length;
+      return;
+    }
+    if (lane === target && lane !== viewer.lane) {
+      if (!chunk.keyframe) {
+        viewer.bytesSkipped += chunk.length;
+        return;
+      }
+      this.#switch(viewer, item, now);
+      return this.#checkQueue(viewer, item, now);
+    }
+    viewer.enqueueVideo(chunk, video!, now);
+    this.#checkQueue(viewer, item, now);
+  }
+
+  /**
+   * The viewer's video goes on with `item`, a keyframe (after a skip, or of
+   * another rendition): packets that bring its continuity counter to the
+   * keyframe's first, so its player sees one continuous stream.
+   */
+  #continueAt(viewer: HubViewer, item: SplitChunk, now: number): void {
+    const previous = viewer.lastCc;
+    const fillers = previous === undefined ? undefined : continuityFillers(previous, item.video!.ccBefore);
+    if (fillers) {
+      viewer.bytesInjected += fillers.length;
+      viewer.enqueue(new MediaChunk(fillers, false, false), now);
+    }
+    viewer.enqueueVideo(item.chunk, item.video!, now);
+  }
+
+  /** The viewer's video continues with `item` (a keyframe of another rendition): one stream for its player. */
+  #switch(viewer: HubViewer, item: SplitChunk, now: number): void {
+    const from = viewer.lane === 'between' ? viewer.leftLane : viewer.lane;
+    const to = item.lane as number;
+    // Going down because the link fell behind: what waits here of the old
+    // rendition is late already; the new one starts at this keyframe, now.
+    if (to > from && viewer.queueDelayMs(now) > this.options.policy.downDelayMs) viewer.bytesSkipped += viewer.cutAtFrame(now);
+    viewer.lane = to;
+    viewer.switches++;
+    this.#continueAt(viewer, item, now);
+    this.emit('viewer-switched', viewer.label, from, to, viewer.stats());
+  }
+
+  #checkQueue(viewer: HubViewer, latest: SplitChunk, now: number): void {
+    if (viewer.closed || viewer.queue.length === 0) return;
+    if (now - viewer.lastEvalAt >= this.options.policyEveryMs) this.#reconsider(viewer, now);
     const oldest = viewer.queue[0]!.at;
     if (viewer.queuedBytes > this.options.maxQueueBytes || now - oldest > this.options.maxQueueMs) {
-      this.#skip(viewer, chunk, now);
+      this.#skip(viewer, latest, now);
     }
+  }
+
+  /**
+   * Runs the rendition policy on what the host sees of this viewer's link; a
+   * step down asks for a keyframe at once (the switch happens there), a step
+   * up waits for the next regular one.
+   */
+  #reconsider(viewer: HubViewer, now: number): void {
+    viewer.lastEvalAt = now;
+    if (this.#ladderBps.length < 2) return;
+    const rate = viewer.meter.rate(now);
+    const before = viewer.policy.rendition;
+    viewer.policy = decide(
+      viewer.policy,
+      { now, queueDelayMs: viewer.queueDelayMs(now), transitMs: viewer.meter.transitMs(now), rateBps: rate === undefined ? undefined : rate * 8 },
+      this.#ladderBps,
+      this.options.policy,
+    );
+    if (viewer.policy.rendition > before) this.#askKeyframe(now);
   }
 
   /**
    * Drops the viewer's backlog from its next frame boundary on (the frame
    * already begun on the wire is finished: a half frame is a decode error); it
-   * resumes at `latest` when that is a keyframe, else at the next one.
+   * resumes at `latest` when that is a keyframe of its rendition, else at the next one.
    */
-  #skip(viewer: HubViewer, latest: MediaChunk, now: number): void {
-    const dropped = viewer.cutAtFrame(now) - (latest.keyframe ? latest.length : 0);
+  #skip(viewer: HubViewer, latest: SplitChunk, now: number): void {
+    const resumeNow = latest.chunk.keyframe && latest.lane === viewer.policy.rendition;
+    const dropped = viewer.cutAtFrame(now) - (resumeNow ? latest.chunk.length : 0);
     viewer.bytesSkipped += dropped;
-    if (latest.keyframe) {
-      const header = this.#header();
-      if (header) {
-        viewer.bytesInjected += header.length;
-        viewer.enqueue(header, now);
-      }
-      viewer.enqueue(latest, now);
+    if (resumeNow) {
+      viewer.lane = latest.lane as number;
+      this.#injectHeader(viewer, now);
+      this.#continueAt(viewer, latest, now);
     } else {
       viewer.waitingForKeyframe = true;
+      this.#askKeyframe(now);
     }
     viewer.skipTimes = viewer.skipTimes.filter((t) => now - t < this.options.slowWindowMs);
     viewer.skipTimes.push(now);
@@ -483,21 +615,20 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
    * stream starts with PAT/PMT at a keyframe made for it (live), or with the
    * cached GOP (replay), or waits for the next keyframe.
    */
-  addViewer(label: string, sink: ViewerSink, peer?: ViewerPeer): ViewerHandle {
+  addViewer(label: string, sink: ViewerSink, peer?: ViewerPeer, options: { readonly rendition?: number } = {}): ViewerHandle {
     const now = this.#now();
+    const rendition = Math.min(options.rendition ?? 0, this.#ladderBps.length - 1);
+    const gop = this.#gops.get(rendition);
     const live = this.options.join === 'live' && this.#requestKeyframe !== undefined;
-    const joinNow = !live && this.options.join !== 'wait' && this.#gopValid;
-    const viewer = new HubViewer(this.#nextId++, label, sink, peer, now, !joinNow, this.options.delivery, () => this.#now());
+    const joinNow = !live && this.options.join !== 'wait' && gop !== undefined;
+    const viewer = new HubViewer(this.#nextId++, label, sink, peer, now, !joinNow, this.options.delivery, () => this.#now(), rendition, this.options.policy, (i) => this.renditionLabel(i));
     if (live) this.#askKeyframe(now);
     if (joinNow) {
-      const header = this.#header();
-      if (header) {
-        viewer.bytesInjected += header.length;
-        viewer.enqueue(header, now);
-      }
-      for (const chunk of this.#gop) {
-        viewer.bytesReplayed += chunk.length;
-        viewer.enqueue(chunk, now);
+      this.#injectHeader(viewer, now);
+      for (const item of gop.items) {
+        viewer.bytesReplayed += item.chunk.length;
+        if (item.video) viewer.enqueueVideo(item.chunk, item.video, now);
+        else viewer.enqueue(item.chunk, now);
       }
     }
     this.#viewers.add(viewer);
@@ -507,7 +638,11 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
       done: viewer.done,
       stats: () => viewer.stats(),
       leave: (reason) => this.#remove(viewer, reason, false),
-      ack: (delivered) => viewer.ack(delivered),
+      ack: (delivered) => {
+        viewer.ack(delivered);
+        const now = this.#now();
+        if (now - viewer.lastEvalAt >= this.options.policyEveryMs) this.#reconsider(viewer, now);
+      },
     };
   }
 
@@ -532,6 +667,7 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
         viewer.writingSince = this.#now();
         viewer.inFlight = item.chunk.length;
         viewer.meter.handed += item.chunk.length;
+        if (item.cc !== undefined) viewer.sentCc = item.cc;
         await viewer.sink.write(item.chunk);
         viewer.inFlight = 0;
         viewer.writingSince = 0;
@@ -558,9 +694,7 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
 
   /** Forget stream state (a new capture starts with new PAT/PMT, PIDs and GOP). */
   reset(): void {
-    this.#inspector = new TsStreamInspector();
-    this.#gop = [];
-    this.#gopBytes = 0;
-    this.#gopValid = false;
+    this.#splitter = new RenditionSplitter();
+    this.#gops = new Map();
   }
 }

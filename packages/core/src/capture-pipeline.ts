@@ -3,7 +3,8 @@ import type { CaptureRun } from './capture-supervisor.js';
 import { errorMessage, PipelineFailed, PixelpassError, throwIfAborted } from './errors.js';
 import type { Logger } from './logger.js';
 import { TsPacketAligner } from './mpeg-ts.js';
-import { composePipeline } from './pipeline.js';
+import { describeRendition, LADDER_STEPS, planLadder } from './ladder.js';
+import { composePipeline, topSize } from './pipeline.js';
 import type { AudioSession, AudioSource } from './ports/audio.js';
 import type { CaptureSession, CaptureSource } from './ports/capture.js';
 import type { EncodeSettings, Encoder } from './ports/encoder.js';
@@ -13,7 +14,12 @@ export interface CaptureSettings extends EncodeSettings {
   readonly maxWidth?: number | undefined;
   readonly maxHeight?: number | undefined;
   readonly audioBitrateKbps?: number;
+  /** At most this many renditions (1: one encode, no adaptation). Default: the whole ladder. */
+  readonly renditions?: number;
 }
+
+/** MPEG-TS and PES headers on top of the codecs' bitrates, for comparing with what a link carries. */
+const WIRE_OVERHEAD = 1.08;
 
 export interface CapturePipelineDeps {
   readonly capture: CaptureSource;
@@ -62,20 +68,32 @@ export class CapturePipeline {
     try {
       audioSession = await this.#openAudio(signal);
       throwIfAborted(signal, 'starting the capture');
+      // A ladder needs keyframes forced on the same frame in every rendition: a media process that takes commands.
+      const rungs = (await runner.takesCommands?.()) ? (this.settings.renditions ?? LADDER_STEPS.length) : 1;
+      const top = session.geometry && topSize(session.geometry, this.settings.maxWidth, this.settings.maxHeight);
+      const ladder = planLadder(top, this.settings.bitrateKbps, rungs);
       const spec = composePipeline({
         video: session.video,
         audio: audioSession?.audio,
-        encoder: this.deps.encoder.fragment(this.settings),
+        encoders: ladder.map((r) => ({
+          fragment: this.deps.encoder.fragment({ ...this.settings, bitrateKbps: r.bitrateKbps, keyframesOnRequestOnly: ladder.length > 1 }),
+          size: r.index === 0 ? undefined : r.size,
+        })),
         fps: this.settings.fps,
         geometry: session.geometry,
         maxWidth: this.settings.maxWidth,
         maxHeight: this.settings.maxHeight,
-        audioBitrateKbps: this.settings.audioBitrateKbps ?? 128,
+        audioBitrateKbps: this.#audioKbps(),
       });
       hub.reset();
       const running = await runner.start(spec);
+      const audioKbps = audioSession ? this.#audioKbps() : 0;
+      hub.setLadder(ladder.map((r) => ({ bitrateBps: (r.bitrateKbps + audioKbps) * 1000 * WIRE_OVERHEAD, label: describeRendition(r) })));
+      if (ladder.length > 1) running.control?.keyframeEvery(this.settings.keyframeIntervalSec);
       log.info(
-        `capture started: ${session.description}${audioSession ? ` + ${audioSession.description}` : ', no audio'}, ${this.deps.encoder.id}`,
+        `capture started: ${session.description}${audioSession ? ` + ${audioSession.description}` : ', no audio'}, ${this.deps.encoder.id}${
+          ladder.length > 1 ? `, ${ladder.length} renditions (${ladder.map(describeRendition).join(', ')})` : ''
+        }`,
       );
       return this.#watch(session, audioSession, running);
     } catch (err) {
@@ -83,6 +101,10 @@ export class CapturePipeline {
       if (err instanceof PixelpassError) throw err;
       throw new PipelineFailed(`could not start the media pipeline: ${errorMessage(err)}`, { cause: err });
     }
+  }
+
+  #audioKbps(): number {
+    return this.settings.audioBitrateKbps ?? 96;
   }
 
   async #openAudio(signal: AbortSignal): Promise<AudioSession | undefined> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTsHeader, pesStartsKeyframe, TS_PACKET_SIZE, TsPacketAligner, TsStreamInspector } from './mpeg-ts.js';
+import { parseTsHeader, pesKeyframeVerdict, TS_PACKET_SIZE, TsPacketAligner, TsStreamInspector } from './mpeg-ts.js';
 import {
   audioPacket,
   AUDIO_PID,
@@ -44,22 +44,23 @@ describe('parseTsHeader', () => {
   });
 });
 
-describe('pesStartsKeyframe', () => {
+describe('pesKeyframeVerdict', () => {
   it.each([
-    ['AUD, SPS, PPS, IDR', [9, 7, 8, 5], true],
-    ['IDR alone', [5], true],
-    ['SPS first', [7, 8, 5], true],
-    ['AUD then non-IDR slice', [9, 1], false],
-    ['SEI then non-IDR slice', [6, 1], false],
-    ['no NAL units', [], false],
+    ['AUD, SPS, PPS, IDR', [9, 7, 8, 5], 'key'],
+    ['IDR alone', [5], 'key'],
+    ['SPS first', [7, 8, 5], 'key'],
+    ['AUD then non-IDR slice', [9, 1], 'delta'],
+    ['SEI then non-IDR slice', [6, 1], 'delta'],
+    ['AUD and SEI only: the slice is in a later packet', [9, 6], undefined],
+    ['no NAL units', [], undefined],
   ])('%s → %s', (_name, nals, expected) => {
     const packet = tsPacket({ pid: VIDEO_PID, pusi: true, payload: pesPayload(nals) });
-    expect(pesStartsKeyframe(packet, 4)).toBe(expected);
+    expect(pesKeyframeVerdict(packet, 4)).toBe(expected);
   });
 
-  it('a payload that is not a PES start is not a keyframe', () => {
+  it('a payload that is not a PES start says nothing', () => {
     const packet = tsPacket({ pid: VIDEO_PID, pusi: true, payload: Uint8Array.from([0, 0, 2, 0xe0]) });
-    expect(pesStartsKeyframe(packet, 4)).toBe(false);
+    expect(pesKeyframeVerdict(packet, 4)).toBeUndefined();
   });
 });
 
@@ -82,6 +83,16 @@ describe('TsStreamInspector', () => {
     ['keyframe with RAI', [patPacket(), pmtPacket(H264_STREAMS), ...videoFrame({ key: true })], [false, false, true]],
     ['keyframe found by its NAL units, no RAI', [patPacket(), pmtPacket(H264_STREAMS), ...videoFrame({ key: true, rai: false })], [false, false, true]],
     ['P-frame', [patPacket(), pmtPacket(H264_STREAMS), ...videoFrame({ key: false })], [false, false, false]],
+    [
+      'RAI on a non-IDR slice (an I-frame a decoder cannot start at) is not a keyframe',
+      [patPacket(), pmtPacket(H264_STREAMS), tsPacket({ pid: VIDEO_PID, pusi: true, rai: true, payload: pesPayload([9, 1]) })],
+      [false, false, false],
+    ],
+    [
+      'RAI decides when the first packet holds no slice',
+      [patPacket(), pmtPacket(H264_STREAMS), tsPacket({ pid: VIDEO_PID, pusi: true, rai: true, payload: pesPayload([9, 6]) })],
+      [false, false, true],
+    ],
     ['continuation packets never start a keyframe', [patPacket(), pmtPacket(H264_STREAMS), ...videoFrame({ key: true, extraPackets: 2 })], [false, false, true, false, false]],
     ['audio packets with RAI are not video keyframes', [patPacket(), pmtPacket(H264_STREAMS), tsPacket({ pid: AUDIO_PID, pusi: true, rai: true })], [false, false, false]],
     ['nothing is a keyframe before PAT/PMT', [...videoFrame({ key: true }), patPacket()], [false, false]],

@@ -146,10 +146,10 @@ export class TsStreamInspector {
       if (h.payloadUnitStart && h.payloadOffset > 0) this.#readPmt(packet, h.payloadOffset);
       return 'other';
     }
-    if (h.randomAccess) return 'keyframe';
-    // The NAL scan only knows H.264; other codecs rely on the RAI flag.
-    const key = this.videoStreamType === H264_STREAM_TYPE && h.payloadOffset > 0 && pesStartsKeyframe(packet, h.payloadOffset);
-    return key ? 'keyframe' : 'frame';
+    // The NAL scan comes first: muxers set RAI on any I-frame, and only an IDR lets a decoder start.
+    // It only knows H.264; other codecs, or a first packet without a slice, rely on the RAI flag.
+    const verdict = this.videoStreamType === H264_STREAM_TYPE && h.payloadOffset > 0 ? pesKeyframeVerdict(packet, h.payloadOffset) : undefined;
+    return (verdict ?? (h.randomAccess ? 'key' : 'delta')) === 'key' ? 'keyframe' : 'frame';
   }
 
   /** PAT+PMT as one buffer, so a viewer joining mid-stream can demux at once. */
@@ -193,18 +193,21 @@ export class TsStreamInspector {
   }
 }
 
-/** Looks for an H.264 IDR or SPS NAL unit in the first packet of a PES. */
-export function pesStartsKeyframe(packet: Uint8Array, payloadOffset: number): boolean {
+/**
+ * What the first packet of an H.264 PES says about its frame: 'key' (IDR or SPS seen), 'delta'
+ * (a non-IDR slice comes first), or undefined when the packet ends before any slice.
+ */
+export function pesKeyframeVerdict(packet: Uint8Array, payloadOffset: number): 'key' | 'delta' | undefined {
   const p = payloadOffset;
-  if (p + 9 > TS_PACKET_SIZE) return false;
-  if (packet[p] !== 0 || packet[p + 1] !== 0 || packet[p + 2] !== 1) return false;
+  if (p + 9 > TS_PACKET_SIZE) return undefined;
+  if (packet[p] !== 0 || packet[p + 1] !== 0 || packet[p + 2] !== 1) return undefined;
   const esStart = p + 9 + packet[p + 8]!;
   for (let i = esStart; i + 3 < TS_PACKET_SIZE; i++) {
     if (packet[i] === 0 && packet[i + 1] === 0 && packet[i + 2] === 1) {
       const nalType = packet[i + 3]! & 0x1f;
-      if (nalType === 5 || nalType === 7) return true;
-      if (nalType === 1) return false;
+      if (nalType === 5 || nalType === 7) return 'key';
+      if (nalType === 1) return 'delta';
     }
   }
-  return false;
+  return undefined;
 }

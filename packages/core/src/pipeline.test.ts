@@ -15,7 +15,7 @@ describe('outputSize', () => {
 });
 
 describe('composePipeline', () => {
-  const base = { video: { launch: 'videotestsrc is-live=true' }, encoder: 'x264enc tune=zerolatency', fps: 30 };
+  const base = { video: { launch: 'videotestsrc is-live=true' }, encoders: [{ fragment: 'x264enc tune=zerolatency' }], fps: 30 };
 
   it('chains source → convert → rate → encoder → parse → mux → stdout', () => {
     const spec = composePipeline(base);
@@ -31,7 +31,7 @@ describe('composePipeline', () => {
 
   it('adds AAC audio into the same mux when there is audio', () => {
     const spec = composePipeline({ ...base, audio: { launch: 'audiotestsrc is-live=true' } });
-    expect(spec.description).toMatch(/audiotestsrc is-live=true ! .*avenc_aac bitrate=128000 ! aacparse ! queue ! mux\./);
+    expect(spec.description).toMatch(/audiotestsrc is-live=true ! .*avenc_aac bitrate=96000 ! aacparse ! queue ! mux\.sink_80/);
   });
 
   it.each([
@@ -62,6 +62,22 @@ describe('composePipeline', () => {
     expect(spec.env).toEqual({ A: '1', B: '2' });
   });
 
+  it('a ladder: one tee after the keyframe point, an encode per rung on its own mux pad (PID), lower rungs scaled', () => {
+    const d = composePipeline({
+      ...base,
+      encoders: [{ fragment: 'x264enc bitrate=4000' }, { fragment: 'x264enc bitrate=1300', size: { width: 854, height: 480 } }],
+    }).description;
+    expect(d).toMatch(/identity name=keyunit silent=true ! tee name=renditions {2}/);
+    expect(d).toMatch(/renditions\. ! queue [^!]* ! x264enc name=venc0 bitrate=4000 ! .* ! mux\.sink_65/);
+    expect(d).toMatch(/renditions\. ! queue [^!]* ! videoscale ! video\/x-raw,width=854,height=480,pixel-aspect-ratio=1\/1 ! x264enc name=venc1 bitrate=1300 ! .* ! mux\.sink_66/);
+  });
+
+  it('one rendition: no tee, the encoder right after the keyframe point', () => {
+    const d = composePipeline(base).description;
+    expect(d).not.toContain('tee');
+    expect(d).toMatch(/identity name=keyunit silent=true ! x264enc name=venc0 tune=zerolatency ! .* ! mux\.sink_65/);
+  });
+
   it('lists the elements it uses', () => {
     const spec = composePipeline({ ...base, audio: { launch: 'audiotestsrc' } });
     expect(pipelineElements(spec.description).sort()).toEqual(
@@ -74,7 +90,7 @@ describe('pipelineRequirements', () => {
   it('lists what composePipeline uses besides capture and encoder, video and sound apart', async () => {
     const { pipelineRequirements } = await import('./pipeline.js');
     const r = pipelineRequirements();
-    expect([...r.video].sort()).toEqual(['fdsink', 'h264parse', 'identity', 'mpegtsmux', 'queue', 'videoconvert', 'videocrop', 'videorate', 'videoscale'].sort());
+    expect([...r.video].sort()).toEqual(['fdsink', 'h264parse', 'identity', 'mpegtsmux', 'queue', 'tee', 'videoconvert', 'videocrop', 'videorate', 'videoscale'].sort());
     expect([...r.audio].sort()).toEqual(['aacparse', 'audioconvert', 'audioresample', 'avenc_aac'].sort());
   });
 });

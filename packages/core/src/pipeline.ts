@@ -1,13 +1,28 @@
 import type { PipelineFragment, VideoGeometry } from './ports/capture.js';
+import { RENDITION_PID_BASE } from './rendition-splitter.js';
 
 /** The element a keyframe request is sent to (see MediaControl.requestKeyframe). */
 export const KEYUNIT_ELEMENT = 'keyunit';
 
+export interface RenditionEncode {
+  readonly fragment: string;
+  /** Scale to this size first (lower rungs); undefined: the top size. */
+  readonly size?: VideoGeometry | undefined;
+}
+
+/** mpegtsmux's pad for rendition r's video: the pad name sets the PID (see RenditionSplitter). */
+export const renditionPad = (r: number): string => `sink_${RENDITION_PID_BASE + r}`;
+const SOUND_PAD = 'sink_80';
+
 export interface PipelineParts {
   readonly video: PipelineFragment;
   readonly audio?: PipelineFragment | undefined;
-  /** Encoder fragment from the Encoder port: raw video in, H.264 out. */
-  readonly encoder: string;
+  /**
+   * One encode per rendition, best first (Encoder port fragments: raw video
+   * in, H.264 out), with the size each is scaled to when it is smaller than
+   * the top one. One entry: no ladder.
+   */
+  readonly encoders: readonly RenditionEncode[];
   readonly fps: number;
   /** Native capture size, when known: odd sizes get cropped to even, large ones scaled. */
   readonly geometry?: VideoGeometry | undefined;
@@ -21,6 +36,11 @@ export interface PipelineSpec {
   readonly description: string;
   readonly inheritFds: readonly number[];
   readonly env: Readonly<Record<string, string>>;
+}
+
+/** The size a share is sent at: the capture cropped to even, then scaled to the limits. */
+export function topSize(geometry: VideoGeometry, maxWidth?: number, maxHeight?: number): VideoGeometry {
+  return outputSize({ width: geometry.width - (geometry.width % 2), height: geometry.height - (geometry.height % 2) }, maxWidth, maxHeight);
 }
 
 /** Output size: native size scaled down to fit the limits, aspect kept, both even. */
@@ -62,12 +82,23 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
   // of copies of it stamped in the past.
   // `keyunit` is where a keyframe is asked for (MediaControl): one point before
   // every encoder, so a forced keyframe lands on the same frame in all of them.
-  video.push('videoconvert', 'videorate skip-to-first=true', caps, `identity name=${KEYUNIT_ELEMENT} silent=true`, parts.encoder);
-  video.push('h264parse config-interval=-1', 'video/x-h264,stream-format=byte-stream,alignment=au', 'queue', 'mux.');
-
-  const branches = [video.join(' ! ')];
+  video.push('videoconvert', 'videorate skip-to-first=true', caps, `identity name=${KEYUNIT_ELEMENT} silent=true`);
+  const tail = (r: number): string[] => ['h264parse config-interval=-1', 'video/x-h264,stream-format=byte-stream,alignment=au', 'queue', `mux.${renditionPad(r)}`];
+  const named = (fragment: string, r: number): string => fragment.replace(/^(\S+)/, `$1 name=venc${r}`);
+  const branches: string[] = [];
+  if (parts.encoders.length === 1) {
+    branches.push([...video, named(parts.encoders[0]!.fragment, 0), ...tail(0)].join(' ! '));
+  } else {
+    // One capture, one tee, an encode per rung: same frames, same clock, keyframes
+    // forced at `keyunit` land on the same frame in every rendition.
+    branches.push([...video, 'tee name=renditions'].join(' ! '));
+    parts.encoders.forEach((e, r) => {
+      const scale = e.size ? ['videoscale', `video/x-raw,width=${e.size.width},height=${e.size.height},pixel-aspect-ratio=1/1`] : [];
+      branches.push(['renditions.', 'queue max-size-buffers=2 max-size-time=0 max-size-bytes=0', ...scale, named(e.fragment, r), ...tail(r)].join(' ! '));
+    });
+  }
   if (parts.audio) {
-    const kbps = parts.audioBitrateKbps ?? 128;
+    const kbps = parts.audioBitrateKbps ?? 96;
     branches.push(
       [
         parts.audio.launch,
@@ -78,7 +109,7 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
         `avenc_aac bitrate=${kbps * 1000}`,
         'aacparse',
         'queue',
-        'mux.',
+        `mux.${SOUND_PAD}`,
       ].join(' ! '),
     );
   }
@@ -112,7 +143,7 @@ export function pipelineRequirements(): { readonly video: readonly string[]; rea
       composePipeline({
         video: { launch: 'capturesrc' },
         ...(audio ? { audio: { launch: 'soundsrc' } } : {}),
-        encoder: 'h264encoder',
+        encoders: [{ fragment: 'h264encoder' }, { fragment: 'h264encoder', size: { width: 640, height: 360 } }],
         fps: 30,
         // An odd size above the limit, so the crop and the scaler are in.
         geometry: { width: 1921, height: 1081 },

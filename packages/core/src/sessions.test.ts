@@ -131,7 +131,7 @@ describe('HostSession + ViewerSession over an in-memory transport', () => {
     expect(r.status).toBe(200);
     expect(r.got).toBeGreaterThanOrEqual(50_000);
     expect(h.capture.opens).toBe(1);
-    expect(h.runner.specs[0]!.description).toMatch(/^fakesrc ! .* ! fakeenc ! h264parse/);
+    expect(h.runner.specs[0]!.description).toMatch(/^fakesrc ! .* ! fakeenc name=venc0 ! h264parse/);
     expect(h.session.captureStarts).toBe(1);
   });
 

@@ -29,7 +29,7 @@ export function parseNvencVariantId(id: string): NvencVariant | undefined {
  * so no cudaupload is needed. zerolatency and bframes=0 remove reordering delay.
  */
 export function nvencFragment(v: NvencVariant, s: EncodeSettings): string {
-  const gop = gopFrames(s.fps, s.keyframeIntervalSec);
+  const gop = gopFrames(s.fps, s.keyframeIntervalSec, s.keyframesOnRequestOnly);
   if (v.tuning === 'low-latency') {
     return `${v.element} preset=low-latency-hq rc-mode=cbr zerolatency=true bframes=0 gop-size=${gop} bitrate=${s.bitrateKbps}`;
   }

@@ -40,7 +40,8 @@ export class OpenH264Encoder implements Encoder {
  * 1080p; with qp-min=10 it gave 4.27 and 4.00 (bench/encoders.mjs, smpte scroll).
  */
 export function openh264Fragment(s: EncodeSettings): string {
-  const gop = gopFrames(s.fps, s.keyframeIntervalSec);
+  const gop = gopFrames(s.fps, s.keyframeIntervalSec, s.keyframesOnRequestOnly);
   const bps = s.bitrateKbps * 1000;
-  return `openh264enc usage-type=screen rate-control=bitrate complexity=low bitrate=${bps} max-bitrate=${bps * 2} qp-min=10 gop-size=${gop}`;
+  const scenes = s.keyframesOnRequestOnly ? ' scene-change-detection=false' : '';
+  return `openh264enc usage-type=screen rate-control=bitrate complexity=low bitrate=${bps} max-bitrate=${bps * 2} qp-min=10 gop-size=${gop}${scenes}`;
 }

@@ -63,7 +63,7 @@ export function parseVariantId(id: string): VaapiVariant | undefined {
  * reordering delay) and a short IDR interval so joining viewers start fast.
  */
 export function vaapiFragment(v: VaapiVariant, s: EncodeSettings): string {
-  const keyInt = gopFrames(s.fps, s.keyframeIntervalSec);
+  const keyInt = gopFrames(s.fps, s.keyframeIntervalSec, s.keyframesOnRequestOnly);
   const parts: string[] = [];
   if (isLegacyElement(v.element)) {
     if (v.upload === 'postproc') parts.push('vaapipostproc', 'video/x-raw(memory:VASurface),format=NV12');

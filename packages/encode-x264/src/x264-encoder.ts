@@ -31,7 +31,10 @@ export class X264Encoder implements Encoder {
 
   fragment(s: EncodeSettings): string {
     return [
-      `x264enc tune=zerolatency speed-preset=veryfast bitrate=${s.bitrateKbps} key-int-max=${gopFrames(s.fps, s.keyframeIntervalSec)} bframes=0 byte-stream=true`,
+      `x264enc tune=zerolatency speed-preset=veryfast bitrate=${s.bitrateKbps} key-int-max=${gopFrames(s.fps, s.keyframeIntervalSec, s.keyframesOnRequestOnly)} bframes=0 byte-stream=true${
+        // No keyframe at a scene change either: a ladder's renditions must keep theirs aligned.
+        s.keyframesOnRequestOnly ? ' option-string=scenecut=0' : ''
+      }`,
       'video/x-h264,profile=constrained-baseline',
     ].join(' ! ');
   }

@@ -6,6 +6,7 @@ which gst-launch-1.0 cannot.
 Commands, one JSON object per line on stdin:
   {"cmd": "keyframe"}                         a keyframe from every encoder, on
                                               the same frame (a viewer joins)
+  {"cmd": "keyframe-every", "seconds": 2}     such keyframes at that interval
   {"cmd": "set", "element": "venc0", "property": "bitrate", "value": 1500}
 Events, one line each on stderr, prefixed "PIXELPASS ": {"event": "playing"},
 {"event": "keyframe-requested", "at": <monotonic s>}.
@@ -88,6 +89,7 @@ def main():
     # frames, so every encoder makes the same frame a keyframe.
     keyunit = pipeline.get_by_name('keyunit')
     counter = {'n': 0}
+    periodic = {'id': 0}
 
     def force_keyframe():
         if keyunit is None:
@@ -104,6 +106,12 @@ def main():
         cmd = command.get('cmd')
         if cmd == 'keyframe':
             force_keyframe()
+        elif cmd == 'keyframe-every':
+            # The regular keyframes of a ladder, forced at the one shared point.
+            if periodic['id']:
+                GLib.source_remove(periodic['id'])
+            ms = int(float(command.get('seconds', 2)) * 1000)
+            periodic['id'] = GLib.timeout_add(max(100, ms), lambda: force_keyframe() or True)
         elif cmd == 'set':
             element = pipeline.get_by_name(str(command.get('element')))
             if element is None:

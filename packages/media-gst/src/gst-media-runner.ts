@@ -70,6 +70,10 @@ export interface GstMediaOptions {
 export class GstMediaRunner implements MediaRunner {
   constructor(private readonly options: GstMediaOptions = {}) {}
 
+  async takesCommands(): Promise<boolean> {
+    return (await this.launcher()) === 'python';
+  }
+
   async launcher(): Promise<MediaLauncher> {
     const forced = this.options.launcher ?? (process.env.PIXELPASS_MEDIA as MediaLauncher | undefined);
     if (forced === 'python' || forced === 'gst-launch') return forced;
@@ -205,5 +209,6 @@ function commandsTo(child: ResultPromise): MediaControl {
   return {
     requestKeyframe: () => send({ cmd: 'keyframe' }),
     set: (element, property, value) => send({ cmd: 'set', element, property, value }),
+    keyframeEvery: (seconds) => send({ cmd: 'keyframe-every', seconds }),
   };
 }

@@ -4,6 +4,12 @@ export interface EncodeSettings {
   readonly bitrateKbps: number;
   /** Keyframe interval in seconds; short so that joining viewers start fast. */
   readonly keyframeIntervalSec: number;
+  /**
+   * Keyframes only when asked for (the media process forces them, on the same
+   * frame in every rendition of a ladder): the encoder makes none of its own,
+   * not at an interval nor at a scene change, or renditions would not align.
+   */
+  readonly keyframesOnRequestOnly?: boolean;
 }
 
 export type ProbeResult =

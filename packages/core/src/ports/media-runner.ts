@@ -10,6 +10,8 @@ export interface MediaControl {
   requestKeyframe(): void;
   /** Sets a property of a named element while it plays (e.g. an encoder's bitrate). */
   set(element: string, property: string, value: number | string | boolean): void;
+  /** Keyframes every `seconds`, forced like requested ones (encoders then make none of their own). */
+  keyframeEvery(seconds: number): void;
 }
 
 export interface RunningMedia {
@@ -26,5 +28,7 @@ export interface RunningMedia {
 
 /** Runs one composed pipeline as one process. */
 export interface MediaRunner extends Partial<Diagnosable> {
+  /** Whether what start() runs will take commands (a ladder of renditions needs them). */
+  takesCommands?(): Promise<boolean>;
   start(spec: PipelineSpec): Promise<RunningMedia>;
 }
