@@ -12,6 +12,8 @@
 //   moving, media gst-launch  the same with PIXELPASS_MEDIA=gst-launch
 //   still, media python       nothing moves: wlroots sends no frames, pipewiresrc
 //                             resends the last one (keepalive-time)
+//   moving, no share          the moving window alone, nobody capturing: what the
+//                             compositor spends drawing it, the baseline of the share
 // CPU is user+system time from /proc/<pid>/stat of each process, sampled after
 // --warmup seconds of streaming and again --seconds later; "percent" is of one
 // core. shareCpuPercent adds what sharing costs the host machine: compositor,
@@ -128,6 +130,17 @@ async function measure(stack, name, { media, moving }) {
   }
 }
 
+/** The stack's processes and the window with nothing shared: the compositor's own cost of the picture. */
+async function baseline(stack, name, moving) {
+  const watched = { sway: stack.pids.sway, 'xdg-desktop-portal-wlr': stack.pids.xdpw, pipewire: stack.pids.pipewire, wireplumber: stack.pids.wireplumber, 'moving window (videotestsrc ! waylandsink)': moving };
+  await sleep(WARMUP * 1000);
+  const before = Object.fromEntries(Object.entries(watched).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  await sleep(SECONDS * 1000);
+  const round = (v) => Math.round(v * 10) / 10;
+  const cpuPercent = Object.fromEntries(Object.entries(watched).map(([k, pid]) => [k, round(((cpuSeconds(pid) - before[k]) / SECONDS) * 100)]));
+  return { name, seconds: SECONDS, size: '–', deliveredFps: '–', cpuPercent, shareCpuPercent: '–', capture: 'none' };
+}
+
 let stack;
 try {
   for (const tool of ['sway', 'ffmpeg', 'ffprobe', 'gst-launch-1.0']) {
@@ -141,6 +154,7 @@ try {
   const results = [];
   results.push(await measure(stack, 'still 1080p, media python', { media: 'python' }));
   const window = Number((await run('bash', [STACK, 'window', stack.dir, 'HEADLESS-1', 'ball', '1920x1080'], {}, 30_000)).trim());
+  results.push(await baseline(stack, 'moving 1080p30, no share (baseline)', window));
   results.push(await measure(stack, 'moving 1080p30, media python', { media: 'python', moving: window }));
   results.push(await measure(stack, 'moving 1080p30, media gst-launch', { media: 'gst-launch', moving: window }));
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
