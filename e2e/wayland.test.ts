@@ -226,7 +226,7 @@ describe('wayland capture through xdg-desktop-portal', () => {
     expect(byEvent(r.events, 'select-sources').map((e) => e.options?.multiple)).toEqual([false, false]);
     expect(byEvent(r.events, 'started').map((e) => e.streams)).toEqual([2, 2]);
     expect(count(r.stderr, 'answered with 2 streams although pixelpass asked for one'), r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/sharing the last one \(PipeWire node \d+\)/);
+    expect(r.stderr).toMatch(/sharing the last one\n/);
   });
 
   it("the portal's size is logical (a scale-2 output on xdpw 0.7.1+): the picture keeps PipeWire's pixels, --max-width still applies", async () => {

@@ -157,7 +157,7 @@ describe('chooseStream', () => {
   it('several although one was asked for (KDE): the last one, said once', () => {
     const chosen = chooseStream([{ nodeId: 5 }, { nodeId: 9, width: 800, height: 600 }]);
     expect(chosen?.stream).toEqual({ nodeId: 9, width: 800, height: 600 });
-    expect(chosen?.notice).toMatch(/answered with 2 streams although pixelpass asked for one.*sharing the last one \(PipeWire node 9\)/);
+    expect(chosen?.notice).toMatch(/answered with 2 streams although pixelpass asked for one.*sharing the last one$/);
   });
   it('none: nothing to share', () => {
     expect(chooseStream([])).toBeUndefined();

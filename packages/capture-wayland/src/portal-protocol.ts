@@ -194,7 +194,8 @@ export function parseStreams(value: unknown): PortalStream[] {
  * xdg-desktop-portal-kde has been seen to answer with several, of which "only
  * the last one is the one we're looking for" (OBS's linux-pipewire
  * screencast-portal.c, which therefore takes the last): so does pixelpass, and
- * says so.
+ * says so (the same words every time, so a run says it once; the node is in the
+ * "capture started" line).
  */
 export function chooseStream(streams: readonly PortalStream[]): { stream: PortalStream; notice?: string } | undefined {
   const stream = streams.at(-1);
@@ -202,7 +203,7 @@ export function chooseStream(streams: readonly PortalStream[]): { stream: Portal
   if (streams.length === 1) return { stream };
   return {
     stream,
-    notice: `the desktop portal answered with ${streams.length} streams although pixelpass asked for one (a known fault of some portals, e.g. KDE's); sharing the last one (PipeWire node ${stream.nodeId})`,
+    notice: `the desktop portal answered with ${streams.length} streams although pixelpass asked for one (a known fault of some portals, e.g. KDE's); sharing the last one`,
   };
 }
 
