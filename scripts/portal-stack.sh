@@ -16,6 +16,9 @@
 #
 # Knobs (environment): PORTAL_STACK_WIDTH/HEIGHT/FPS (the node's video, default
 # 1280x720@30), PORTAL_STACK_NO_PORTAL=1 (bus + PipeWire only: "no portal"),
+# PORTAL_STACK_CURSOR_MODES (the backend's AvailableCursorModes, default 3),
+# PORTAL_STACK_FRONTEND_VERSION=N (no real frontend: the fixture plays an old
+# xdg-desktop-portal of ScreenCast version N, e.g. 3: no restore tokens),
 # PORTAL_STACK_OWNER_PID (tear down by itself when that process is gone).
 set -euo pipefail
 
@@ -84,7 +87,8 @@ start_stack() {
   need gst-launch-1.0 gstreamer1.0-tools
   need node nodejs
   gst-inspect-1.0 pipewiresink >/dev/null 2>&1 || die "GStreamer element pipewiresink is missing; install gstreamer1.0-pipewire"
-  if [[ "${PORTAL_STACK_NO_PORTAL:-0}" != 1 ]]; then
+  local legacy="${PORTAL_STACK_FRONTEND_VERSION:-}"
+  if [[ "${PORTAL_STACK_NO_PORTAL:-0}" != 1 && -z "$legacy" ]]; then
     need "$PORTAL_BIN" xdg-desktop-portal
     need "$PERMISSION_STORE_BIN" xdg-desktop-portal
   fi
@@ -127,10 +131,19 @@ EOF
   spawn wireplumber wireplumber
   wait_for "PipeWire to answer" 50 pw-cli info 0
 
-  if [[ "${PORTAL_STACK_NO_PORTAL:-0}" != 1 ]]; then
+  if [[ "${PORTAL_STACK_NO_PORTAL:-0}" != 1 && -n "$legacy" ]]; then
+    echo ok >"$DIR/backend/mode"
+    PIXELPASS_PORTAL_BACKEND_DIR="$DIR/backend" PIXELPASS_PORTAL_FRONTEND_VERSION="$legacy" \
+      PIXELPASS_PORTAL_NODE_SIZE="${width}x${height}" PIXELPASS_PORTAL_NODE_FPS="$fps" \
+      PIXELPASS_PORTAL_CURSOR_MODES="${PORTAL_STACK_CURSOR_MODES:-3}" \
+      spawn portal-backend node "$FIXTURE/backend.mjs"
+    wait_for "the old-frontend fixture" 100 bus_has org.freedesktop.portal.Desktop
+    echo "$(awk '$2 == "portal-backend" {print $1}' "$DIR/pids")" >"$DIR/backend/pid"
+  elif [[ "${PORTAL_STACK_NO_PORTAL:-0}" != 1 ]]; then
     echo ok >"$DIR/backend/mode"
     PIXELPASS_PORTAL_BACKEND_DIR="$DIR/backend" PIXELPASS_PORTAL_BUS_NAME="$BACKEND_BUS_NAME" \
       PIXELPASS_PORTAL_NODE_SIZE="${width}x${height}" PIXELPASS_PORTAL_NODE_FPS="$fps" \
+      PIXELPASS_PORTAL_CURSOR_MODES="${PORTAL_STACK_CURSOR_MODES:-3}" \
       spawn portal-backend node "$FIXTURE/backend.mjs"
     wait_for "the test portal backend" 100 bus_has "$BACKEND_BUS_NAME"
     echo "$(awk '$2 == "portal-backend" {print $1}' "$DIR/pids")" >"$DIR/backend/pid"
@@ -162,6 +175,8 @@ export PIPEWIRE_RUNTIME_DIR='$DIR/runtime'
 export XDG_STATE_HOME='$DIR/state'
 export PIXELPASS_PORTAL_BACKEND_DIR='$DIR/backend'
 export PIXELPASS_PORTAL_NODE_SIZE='${width}x${height}'
+export XDG_CURRENT_DESKTOP='pixelpass'
+export XDG_DESKTOP_PORTAL_DIR='$FIXTURE/portals'
 EOF
 }
 

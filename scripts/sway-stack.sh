@@ -388,6 +388,8 @@ export DBUS_SESSION_BUS_ADDRESS='unix:path=$DIR/runtime/bus'
 export XDG_STATE_HOME='$DIR/state'
 export WAYLAND_DISPLAY='$WAYLAND_NAME'
 export SWAYSOCK='$SWAYSOCK'
+export XDG_CURRENT_DESKTOP='sway'
+export XDG_DESKTOP_PORTAL_DIR='$DIR/portals'
 EOF
   [[ "$NESTED" == 1 ]] && echo "export SWAY_STACK_OUTER_SOCK='$OUTER_SOCK'"
   return 0

@@ -17,7 +17,7 @@ export function markdown(r) {
     'Figures: median (min–max) over the runs named in each section; comparisons are measured in the same run, interleaved.',
     '',
   ];
-  const { tunnel, fanout, join, latency, memory, encoders, x11 } = r.results;
+  const { tunnel, fanout, join, latency, memory, encoders, x11, wayland } = r.results;
   if (tunnel?.sizes) {
     out.push(`## Tunnel throughput (${tunnel.rounds} rounds × ${tunnel.seconds} s)`, '');
     out.push(
@@ -99,6 +99,21 @@ export function markdown(r) {
     out.push('## X11 capture (bench/x11-capture.mjs, one run each)', '');
     out.push(table(['case', 'gst CPU %', 'Xvfb CPU %', 'total CPU %', 'fps delivered'], x11.results.map((c) => [c.name, c.gstCpuPercent, c.xvfbCpuPercent, c.totalCpuPercent, c.deliveredFps])), '');
   } else if (x11?.skipped) out.push('## X11 capture', '', `Not measured: ${x11.skipped}.`, '');
+  if (wayland?.results) {
+    out.push(`## Wayland capture (bench/wayland-capture.mjs, ${wayland.compositor}, one run each)`, '');
+    const names = [...new Set(wayland.results.flatMap((c) => Object.keys(c.cpuPercent)))];
+    out.push(
+      table(
+        ['process (CPU % of one core)', ...wayland.results.map((c) => c.name)],
+        [
+          ...names.map((n) => [n, ...wayland.results.map((c) => c.cpuPercent[n] ?? '–')]),
+          ['**sharing, host side**', ...wayland.results.map((c) => c.shareCpuPercent)],
+          ['size, fps delivered', ...wayland.results.map((c) => `${c.size}, ${c.deliveredFps}`)],
+        ],
+      ),
+      '',
+    );
+  } else if (wayland?.skipped) out.push('## Wayland capture', '', `Not measured: ${wayland.skipped}.`, '');
   if (r.failures.length) out.push('## Failures', '', ...r.failures.map((f) => `- ${f}`), '');
   return `${out.join('\n')}\n`;
 }

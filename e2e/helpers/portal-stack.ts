@@ -9,7 +9,18 @@ const SCRIPT = fileURLToPath(new URL('../../scripts/portal-stack.sh', import.met
 /** What the test ScreenCast backend recorded (e2e/fixtures/portal-backend/backend.mjs). */
 export interface BackendEvent {
   readonly t: number;
-  readonly event: 'ready' | 'create-session' | 'select-sources' | 'start' | 'started' | 'session-closed' | 'request-closed' | 'error';
+  readonly event:
+    | 'ready'
+    | 'create-session'
+    | 'select-sources'
+    | 'persist-rejected'
+    | 'start'
+    | 'started'
+    | 'dialog-closed'
+    | 'open-pipewire-remote'
+    | 'session-closed'
+    | 'request-closed'
+    | 'error';
   readonly session?: string;
   /** select-sources: the frontend handed over restore data (the client presented a valid token). */
   readonly restoreDataPresented?: boolean;
@@ -20,12 +31,31 @@ export interface BackendEvent {
   readonly [key: string]: unknown;
 }
 
+/** The test backend's modes, read at every call: see backend.mjs for what each does. */
+export type BackendMode = 'ok' | 'cancel' | 'fail' | 'multi' | 'no-persist' | 'persist-error' | 'hang' | 'logical-size';
+
+export interface PortalStackOptions {
+  /** Bus and PipeWire only: "no portal". */
+  readonly noPortal?: boolean;
+  /** The shared screen's node (default 1280x720 at 30 fps). */
+  readonly width?: number;
+  readonly height?: number;
+  readonly fps?: number;
+  /** The backend's AvailableCursorModes (default 3: hidden | embedded; GNOME offers 7). */
+  readonly cursorModes?: number;
+  /**
+   * No real xdg-desktop-portal: the fixture plays an old frontend of this
+   * ScreenCast version (e.g. 3: no restore tokens), see legacy-frontend.mjs.
+   */
+  readonly frontendVersion?: number;
+}
+
 export interface PortalStack {
   readonly dir: string;
   /** Environment pointing pixelpass at the private bus, PipeWire and state directory. */
   readonly env: Record<string, string>;
-  /** What the backend answers at the dialog: 'ok', 'cancel' (user cancelled) or 'fail'. */
-  setMode(mode: 'ok' | 'cancel' | 'fail'): Promise<void>;
+  /** How the backend behaves from now on (see e2e/fixtures/portal-backend/backend.mjs). */
+  setMode(mode: BackendMode): Promise<void>;
   events(): Promise<BackendEvent[]>;
   /** Closes every screen-cast session from the compositor's side. */
   closeSessionsFromDesktop(): Promise<void>;
@@ -50,7 +80,7 @@ function sh(args: string[], env: Record<string, string>, timeoutMs: number): Pro
  * `noPortal`). Torn down by stop(), by stopAllPortalStacks(), and by the
  * script's own watchdog if this process dies.
  */
-export async function startPortalStack(opts: { noPortal?: boolean; width?: number; height?: number; fps?: number } = {}): Promise<PortalStack> {
+export async function startPortalStack(opts: PortalStackOptions = {}): Promise<PortalStack> {
   const out = await sh(
     ['start'],
     {
@@ -59,6 +89,8 @@ export async function startPortalStack(opts: { noPortal?: boolean; width?: numbe
       PORTAL_STACK_WIDTH: String(opts.width ?? 1280),
       PORTAL_STACK_HEIGHT: String(opts.height ?? 720),
       PORTAL_STACK_FPS: String(opts.fps ?? 30),
+      PORTAL_STACK_CURSOR_MODES: String(opts.cursorModes ?? 3),
+      PORTAL_STACK_FRONTEND_VERSION: opts.frontendVersion === undefined ? '' : String(opts.frontendVersion),
     },
     60_000,
   );

@@ -29,7 +29,7 @@ import { GstMediaRunner } from '@pixelpass/media-gst';
 import type { ENCODER_IDS } from './flags.js';
 import type { AudioChoice, HostOptions, PlayerChoice, TransportChoice, ViewOptions } from './options.js';
 import { FileProbeCache } from './probe-cache-file.js';
-import { detectSource } from './source-detect.js';
+import { checkSourceFlags, detectSource } from './source-detect.js';
 
 /*
  * The composition root: which adapter serves which port, as tables, and the two
@@ -40,10 +40,10 @@ import { detectSource } from './source-detect.js';
 export type CaptureKind = 'test' | 'x11' | 'wayland';
 
 /** Which adapter serves the CaptureSource port, by `--source`. */
-export const CAPTURE_ADAPTERS: Record<CaptureKind, (o: HostOptions) => CaptureSource> = {
+export const CAPTURE_ADAPTERS: Record<CaptureKind, (o: HostOptions, log?: Logger) => CaptureSource> = {
   test: (o) => new TestCaptureSource(o.testPattern),
   x11: (o) => new X11Capture(o.x11),
-  wayland: (o) => new PortalScreenCast(o.wayland),
+  wayland: (o, log) => new PortalScreenCast({ ...o.wayland, ...(log ? { log } : {}) }),
 };
 
 /** Which adapter serves the AudioSource port, by `--audio` / `--app`; none means no audio track. */
@@ -115,7 +115,9 @@ export async function buildHost(
   log: Logger & { debug?(message: string): void },
   approve?: (peerShortId: string, peerId: string) => Promise<boolean>,
 ): Promise<BuiltHost> {
-  const capture = CAPTURE_ADAPTERS[detectSource(o.source, process.env)](o);
+  const kind = detectSource(o.source, process.env);
+  checkSourceFlags(kind, o.x11);
+  const capture = CAPTURE_ADAPTERS[kind](o, log);
   const audio = AUDIO_ADAPTERS[o.audio](o, log);
   const sharing = await capture.check?.();
   const audioNotice = await audio?.check?.();

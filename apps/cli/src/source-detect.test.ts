@@ -1,6 +1,6 @@
 import { UsageError } from '@pixelpass/core';
 import { describe, expect, it } from 'vitest';
-import { detectSource } from './source-detect.js';
+import { checkSourceFlags, detectSource } from './source-detect.js';
 
 describe('detectSource', () => {
   it.each([
@@ -17,5 +17,20 @@ describe('detectSource', () => {
 
   it('auto without any graphical session is a usage error', () => {
     expect(() => detectSource('auto', { XDG_SESSION_TYPE: 'tty' })).toThrow(UsageError);
+  });
+});
+
+describe('checkSourceFlags', () => {
+  it('refuses --monitor on Wayland in one line naming what to do instead', () => {
+    expect(() => checkSourceFlags('wayland', { monitor: 'HDMI-A-1' })).toThrow(UsageError);
+    expect(() => checkSourceFlags('wayland', { monitor: '0' })).toThrow(/share dialog picks the screen.*--forget.*--source x11/);
+  });
+
+  it.each([
+    ['x11', { monitor: 'HDMI-A-1' }],
+    ['wayland', {}],
+    ['test', { monitor: 'DP-1' }],
+  ] as const)('%s with %o is fine', (kind, flags) => {
+    expect(() => checkSourceFlags(kind, flags)).not.toThrow();
   });
 });

@@ -8,3 +8,16 @@ export function detectSource(choice: SourceChoice, env: NodeJS.ProcessEnv): 'tes
   if (env.DISPLAY) return 'x11';
   throw new UsageError('no graphical session found (neither WAYLAND_DISPLAY nor DISPLAY is set); use --source test to share a test pattern');
 }
+
+/**
+ * Flags the chosen source cannot honour are refused, not ignored. On Wayland
+ * the ScreenCast portal has no way to name an output: the desktop's dialog (or
+ * a remembered choice) picks it.
+ */
+export function checkSourceFlags(kind: 'test' | 'x11' | 'wayland', flags: { readonly monitor?: string | undefined }): void {
+  if (kind === 'wayland' && flags.monitor !== undefined) {
+    throw new UsageError(
+      "--monitor does not work on Wayland: your desktop's share dialog picks the screen; run without --monitor (use --forget to choose again), or share the X11 screen with --source x11",
+    );
+  }
+}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PortalCancelled, PortalRequestFailed } from './errors.js';
 import {
+  chooseStream,
+  cursorNotice,
   handleToken,
   isRestoreToken,
   parseStreams,
@@ -54,6 +56,27 @@ describe('selectSourcesOptions', () => {
       restores: false,
     },
     {
+      name: 'the portal rejected persist_mode earlier: asked without it, token not sent',
+      caps: full,
+      wish: { sourceType: 'monitor', cursor: 'embedded', restoreToken: TOKEN, persist: false },
+      options: { types: 1, multiple: false, cursor_mode: 2 },
+      restores: false,
+    },
+    {
+      name: 'GNOME offers hidden, embedded and metadata: embedded is asked for',
+      caps: { version: 5, availableSourceTypes: 3, availableCursorModes: 7 },
+      wish: { sourceType: 'monitor', cursor: 'embedded' },
+      options: { types: 1, multiple: false, cursor_mode: 2, persist_mode: 2 },
+      restores: false,
+    },
+    {
+      name: 'metadata only: not asked for (pipewiresrc does not draw it), left to the portal',
+      caps: { version: 4, availableSourceTypes: 1, availableCursorModes: 1 | 4 },
+      wish: { sourceType: 'monitor', cursor: 'embedded' },
+      options: { types: 1, multiple: false, persist_mode: 2 },
+      restores: false,
+    },
+    {
       name: 'embedded cursor not offered: left to the portal',
       caps: { ...full, availableCursorModes: 1 },
       wish: { sourceType: 'monitor', cursor: 'embedded' },
@@ -91,7 +114,9 @@ describe('responseError', () => {
   const cases: Array<[string, number, (new (...a: never[]) => Error) | undefined, RegExp | undefined]> = [
     ['Start', 0, undefined, undefined],
     ['Start', 1, PortalCancelled, /you cancelled the screen-share dialog/],
-    ['SelectSources', 1, PortalCancelled, /cancelled \(SelectSources\)/],
+    // xdpw runs its chooser in SelectSources: a cancel there reads the same as in Start.
+    ['SelectSources', 1, PortalCancelled, /^you cancelled the screen-share dialog; nothing is shared$/],
+    ['CreateSession', 1, PortalCancelled, /^you cancelled the screen-share dialog; nothing is shared$/],
     ['Start', 2, PortalRequestFailed, /refused to share the screen \(Start ended with an error\)/],
     ['CreateSession', 7, PortalRequestFailed, /unknown response code 7/],
   ];
@@ -104,6 +129,39 @@ describe('responseError', () => {
       expect((err as { kind?: string }).kind).toBe('runtime');
     });
   }
+});
+
+describe('cursorNotice', () => {
+  it.each([
+    ['GNOME (7), shown', 7, 'embedded', undefined],
+    ['GNOME (7), hidden', 7, 'hidden', undefined],
+    ['wlroots (1|2), shown', 3, 'embedded', undefined],
+    ['metadata only, shown', 1 | 4, 'embedded', /not be in the picture: this portal sends it only as PipeWire metadata, which pixelpass \(pipewiresrc\) does not draw \(it offers: hidden, metadata\)/],
+    ['hidden only, shown', 1, 'embedded', /drawn as the portal decides.*\(it offers: hidden\)/],
+    ['embedded only, hidden', 2, 'hidden', /may be in the picture.*\(it offers: embedded\)/],
+  ] as const)('%s', (_n, modes, cursor, expected) => {
+    const notice = cursorNotice({ version: 4, availableSourceTypes: 1, availableCursorModes: modes }, cursor);
+    if (expected === undefined) expect(notice).toBeUndefined();
+    else expect(notice).toMatch(expected);
+  });
+
+  it('says nothing when the portal cannot tell (version 1)', () => {
+    expect(cursorNotice({ version: 1, availableSourceTypes: 1, availableCursorModes: 0 }, 'embedded')).toBeUndefined();
+  });
+});
+
+describe('chooseStream', () => {
+  it('one stream: that one, nothing to say', () => {
+    expect(chooseStream([{ nodeId: 5 }])).toEqual({ stream: { nodeId: 5 } });
+  });
+  it('several although one was asked for (KDE): the last one, said once', () => {
+    const chosen = chooseStream([{ nodeId: 5 }, { nodeId: 9, width: 800, height: 600 }]);
+    expect(chosen?.stream).toEqual({ nodeId: 9, width: 800, height: 600 });
+    expect(chosen?.notice).toMatch(/answered with 2 streams although pixelpass asked for one.*sharing the last one$/);
+  });
+  it('none: nothing to share', () => {
+    expect(chooseStream([])).toBeUndefined();
+  });
 });
 
 describe('request plumbing', () => {

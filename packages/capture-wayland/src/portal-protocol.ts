@@ -31,6 +31,8 @@ export interface SourceWish {
   readonly sourceType: SourceKind;
   readonly cursor: CursorChoice;
   readonly restoreToken?: string | undefined;
+  /** Ask the portal to remember the choice (default); off once it rejected persist_mode. */
+  readonly persist?: boolean;
 }
 
 /** One option for SelectSources with its D-Bus signature, before it becomes a Variant. */
@@ -45,7 +47,8 @@ export const PERSIST_UNTIL_REVOKED = 2;
 /**
  * SelectSources options, asking only for what the portal offers: an unoffered
  * source type is an error (the user asked for it), an unoffered cursor mode is
- * silently left to the portal's default, restore tokens only from version 4.
+ * left to the portal's default (the user is told: cursorNotice), persistence
+ * and restore tokens only from version 4.
  */
 export function selectSourcesOptions(
   caps: PortalCapabilities,
@@ -66,7 +69,7 @@ export function selectSourcesOptions(
     options.cursor_mode = { signature: 'u', value: cursorBit };
   }
   let usesRestoreToken = false;
-  if (caps.version >= 4) {
+  if (caps.version >= 4 && wish.persist !== false) {
     options.persist_mode = { signature: 'u', value: PERSIST_UNTIL_REVOKED };
     if (wish.restoreToken && isRestoreToken(wish.restoreToken)) {
       options.restore_token = { signature: 's', value: wish.restoreToken };
@@ -89,25 +92,61 @@ export function isRestoreToken(token: string): boolean {
 }
 
 /**
- * org.freedesktop.portal.Request::Response codes: 0 success, 1 cancelled by the
- * user, 2 (or anything else) ended another way. Returns nothing on success.
+ * org.freedesktop.portal.Request::Response codes: 0 success, 1 "the user
+ * cancelled the interaction", 2 (or anything else) ended another way. Returns
+ * nothing on success. A cancel reads the same at every step: xdg-desktop-portal-wlr
+ * runs its chooser in SelectSources, GNOME and KDE show their dialog in Start.
  */
 export function responseError(step: string, code: number): PortalCancelled | PortalRequestFailed | undefined {
   switch (code) {
     case 0:
       return undefined;
     case 1:
-      return new PortalCancelled(
-        step === 'Start'
-          ? 'you cancelled the screen-share dialog; nothing is shared'
-          : `the screen-share request was cancelled (${step})`,
-      );
+      return new PortalCancelled('you cancelled the screen-share dialog; nothing is shared');
     case 2:
       return new PortalRequestFailed(`the desktop portal refused to share the screen (${step} ended with an error)`);
     default:
       return new PortalRequestFailed(`the desktop portal answered ${step} with unknown response code ${code}`);
   }
 }
+
+export function describeCursorModes(bits: number): string {
+  const names = (Object.keys(CURSOR_MODE_BITS) as Array<keyof typeof CURSOR_MODE_BITS>).filter((k) => (bits & CURSOR_MODE_BITS[k]) !== 0);
+  return names.length ? names.join(', ') : 'nothing';
+}
+
+/**
+ * What to tell the user when the portal cannot do the pointer as asked. GNOME
+ * offers hidden, embedded and metadata: embedded is asked for and drawn by the
+ * compositor. A portal offering only metadata sends the pointer as PipeWire
+ * stream metadata (SPA_META_Cursor), which pipewiresrc (PipeWire 0.3.65) does
+ * not draw: pixelpass then leaves cursor_mode to the portal (hidden by the
+ * spec) and says the pointer will not be seen.
+ */
+export function cursorNotice(caps: PortalCapabilities, cursor: CursorChoice): string | undefined {
+  if (caps.version < 2 || caps.availableCursorModes === 0) return undefined;
+  if ((caps.availableCursorModes & CURSOR_MODE_BITS[cursor]) !== 0) return undefined;
+  const offers = describeCursorModes(caps.availableCursorModes);
+  if (cursor === 'embedded') {
+    return (caps.availableCursorModes & CURSOR_MODE_BITS.metadata) !== 0
+      ? `the pointer will not be in the picture: this portal sends it only as PipeWire metadata, which pixelpass (pipewiresrc) does not draw (it offers: ${offers})`
+      : `the pointer is drawn as the portal decides: it cannot embed it on request (it offers: ${offers})`;
+  }
+  return `the pointer may be in the picture: this portal cannot leave it out on request (it offers: ${offers})`;
+}
+
+/** Said once a run when the portal cannot remember the choice at all (before ScreenCast version 4). */
+export function noRestoreNotice(version: number): string {
+  return `this desktop portal (ScreenCast v${version}) cannot remember the screen choice: the share dialog comes up for every capture (restore tokens need version 4)`;
+}
+
+/** Said once a run when Start answered without a restore token although persistence was asked for. */
+export const PERSIST_REFUSED_NOTICE =
+  'the desktop did not let pixelpass remember the screen choice (no restore token): the share dialog will come up again next time';
+
+/** Said once a run when the portal rejected persist_mode: the next sessions ask without it. */
+export const PERSIST_REJECTED_NOTICE =
+  'the desktop portal rejected the request to remember the screen choice (persist_mode); asking without it: the share dialog comes up for every capture';
 
 /** A handle_token: letters, digits and underscores, unique per call. */
 export function handleToken(prefix: string, counter: number, random: number): string {
@@ -147,6 +186,25 @@ export function parseStreams(value: unknown): PortalStream[] {
     streams.push(stream);
   }
   return streams;
+}
+
+/**
+ * The stream to share from Start's answer. pixelpass asks for one source
+ * (multiple=false), and the spec says the array then holds a single stream.
+ * xdg-desktop-portal-kde has been seen to answer with several, of which "only
+ * the last one is the one we're looking for" (OBS's linux-pipewire
+ * screencast-portal.c, which therefore takes the last): so does pixelpass, and
+ * says so (the same words every time, so a run says it once; the node is in the
+ * "capture started" line).
+ */
+export function chooseStream(streams: readonly PortalStream[]): { stream: PortalStream; notice?: string } | undefined {
+  const stream = streams.at(-1);
+  if (!stream) return undefined;
+  if (streams.length === 1) return { stream };
+  return {
+    stream,
+    notice: `the desktop portal answered with ${streams.length} streams although pixelpass asked for one (a known fault of some portals, e.g. KDE's); sharing the last one`,
+  };
 }
 
 /** Formats compositors hand out for screen casts (shared memory, 8 bits per channel). */

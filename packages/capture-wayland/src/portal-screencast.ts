@@ -1,5 +1,5 @@
 import { closeSync, fstatSync } from 'node:fs';
-import { Cancelled, errorMessage, type CaptureRequest, type CaptureSession, type CaptureSource, type ReadinessCheck } from '@pixelpass/core';
+import { Cancelled, errorMessage, type CaptureRequest, type CaptureSession, type CaptureSource, type Logger, type ReadinessCheck } from '@pixelpass/core';
 import { waylandReadiness } from './portal-readiness.js';
 import { PipeWireUnusable, PortalRequestFailed, PortalTimeout, PortalUnavailable } from './errors.js';
 import { PortalBus, pipewireAccess, toVariants, unwrapVariants, type Plain } from './portal-bus.js';
@@ -9,7 +9,12 @@ import {
   REQUEST_INTERFACE,
   SCREENCAST_INTERFACE,
   SESSION_INTERFACE,
+  PERSIST_REFUSED_NOTICE,
+  PERSIST_REJECTED_NOTICE,
+  chooseStream,
+  cursorNotice,
   handleToken,
+  noRestoreNotice,
   parseStreams,
   pipewireFragment,
   requestPath,
@@ -19,6 +24,7 @@ import {
   type CursorChoice,
   type PortalCapabilities,
   type SourceKind,
+  type SourceWish,
   type TypedOption,
 } from './portal-protocol.js';
 import { RestoreTokenStore, defaultStateDir } from './restore-token-store.js';
@@ -37,6 +43,8 @@ export interface PortalScreenCastOptions {
   /** Deadline for the share dialog (Start), which waits for the user. */
   readonly dialogTimeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /** Where notices go (the portal cannot remember the choice, draw the pointer…); each is said once a run. */
+  readonly log?: Pick<Logger, 'info'>;
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
@@ -62,6 +70,10 @@ export class PortalScreenCast implements CaptureSource {
   readonly #callTimeoutMs: number;
   readonly #dialogTimeoutMs: number;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #log: Pick<Logger, 'info'> | undefined;
+  readonly #said = new Set<string>();
+  /** The portal rejected persist_mode once: later sessions of this run ask without it. */
+  #persistRejected = false;
 
   constructor(options: PortalScreenCastOptions = {}) {
     this.sourceType = options.sourceType ?? 'monitor';
@@ -71,6 +83,20 @@ export class PortalScreenCast implements CaptureSource {
     this.#forgetPending = options.forget ?? false;
     this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.#dialogTimeoutMs = options.dialogTimeoutMs ?? DEFAULT_DIALOG_TIMEOUT_MS;
+    this.#log = options.log;
+  }
+
+  /** A notice about what this portal can do, said once a run however many captures. */
+  #notice(message: string | undefined): void {
+    if (!message || this.#said.has(message)) return;
+    this.#said.add(message);
+    this.#log?.info(message);
+  }
+
+  /** What the portal can do that the user should know before the first dialog. */
+  #capabilityNotices(caps: PortalCapabilities): void {
+    this.#notice(cursorNotice(caps, this.cursor));
+    if (caps.version < 4) this.#notice(noRestoreNotice(caps.version));
   }
 
   /**
@@ -83,10 +109,10 @@ export class PortalScreenCast implements CaptureSource {
     try {
       const caps = await new PortalCall(bus, this.#callTimeoutMs, signal).capabilities();
       selectSourcesOptions(caps, { sourceType: this.sourceType, cursor: this.cursor });
+      this.#capabilityNotices(caps);
       const remembered = caps.version >= 4 && (await this.tokens.load(restoreTokenKey(this)));
-      return `a ${this.sourceType} chosen in the desktop's share dialog (ScreenCast portal version ${caps.version}${
-        remembered && !this.#forgetPending ? ', remembered choice' : ''
-      })`;
+      const restore = caps.version < 4 ? ', asks every time' : remembered && !this.#forgetPending ? ', remembered choice' : '';
+      return `a ${this.sourceType} chosen in the desktop's share dialog (ScreenCast portal version ${caps.version}${restore})`;
     } finally {
       bus.disconnect();
     }
@@ -119,15 +145,12 @@ export class PortalScreenCast implements CaptureSource {
         this.#forgetPending = false;
       }
       const stored = await this.tokens.load(key);
-      const { options, usesRestoreToken } = selectSourcesOptions(caps, { ...wish, restoreToken: stored });
+      this.#capabilityNotices(caps);
 
-      const created = await portal.request('CreateSession', 'a{sv}', [], { session_handle_token: token('pixelpass_session') });
-      const handle = created.session_handle;
-      if (typeof handle !== 'string') throw new PortalRequestFailed('the desktop portal created a session without a handle');
-      sessionHandle = handle;
+      const { handle, usesRestoreToken, persisting } = await this.#createAndSelect(portal, caps, { ...wish, restoreToken: stored }, (h) => {
+        sessionHandle = h;
+      });
       const ended = portal.sessionClosed(handle);
-
-      await portal.request('SelectSources', 'oa{sv}', [handle], options);
       let started: Record<string, Plain>;
       try {
         started = await portal.request('Start', 'osa{sv}', [handle, ''], {}, this.#dialogTimeoutMs);
@@ -137,11 +160,18 @@ export class PortalScreenCast implements CaptureSource {
         throw err;
       }
       const newToken = started.restore_token;
-      if (typeof newToken === 'string' && newToken) await this.tokens.save(key, newToken);
-      else if (usesRestoreToken) await this.tokens.forget(key);
+      if (typeof newToken === 'string' && newToken) {
+        await this.tokens.save(key, newToken);
+      } else {
+        if (usesRestoreToken) await this.tokens.forget(key);
+        // Asked to persist, and the desktop (or the user, in KDE's dialog) said no.
+        if (persisting) this.#notice(PERSIST_REFUSED_NOTICE);
+      }
 
-      const stream = parseStreams(started.streams)[0];
-      if (!stream) throw new PipeWireUnusable('the desktop portal started a screen cast without any stream');
+      const chosen = chooseStream(parseStreams(started.streams));
+      if (!chosen) throw new PipeWireUnusable('the desktop portal started a screen cast without any stream');
+      this.#notice(chosen.notice);
+      const { stream } = chosen;
 
       const pipewire = pipewireAccess();
       if (pipewire.kind === 'portal-fd') {
@@ -163,13 +193,16 @@ export class PortalScreenCast implements CaptureSource {
         bus.disconnect();
         if (pipeFd !== undefined) safeClose(pipeFd);
       };
-      const size = stream.width && stream.height ? `${stream.width}x${stream.height}` : 'size unknown';
+      // The portal's size is in compositor (logical) coordinates, not pixels: from
+      // xdg-desktop-portal-wlr 0.7.1 on it is 960x540 for a 1920x1080 output at
+      // scale 2. So no geometry is given: the pipeline fits whatever PipeWire
+      // delivers into the limits by caps (see composePipeline).
+      const size = stream.width && stream.height ? `portal size ${stream.width}x${stream.height}` : 'portal size unknown';
       return {
         video: {
           launch: pipewireFragment({ fd: pipeFd, nodeId: stream.nodeId, fps: request.fps }),
           inheritFds: pipeFd === undefined ? [] : [pipeFd],
         },
-        ...(stream.width && stream.height ? { geometry: { width: stream.width, height: stream.height } } : {}),
         description: `Wayland portal ${this.sourceType} (PipeWire node ${stream.nodeId}, ${size}${usesRestoreToken ? ', restored without dialog' : ''}${
           pipewire.kind === 'direct' ? ', direct PipeWire connection' : ''
         })`,
@@ -191,6 +224,38 @@ export class PortalScreenCast implements CaptureSource {
       bus.disconnect();
       if (fd !== undefined) safeClose(fd);
       throw err;
+    }
+  }
+
+  /**
+   * CreateSession + SelectSources. When the portal rejects the request while
+   * persist_mode was in it (a backend that cannot persist and says so with an
+   * error), the session is dropped and asked again once without it; later
+   * sessions of this run leave it out from the start.
+   */
+  async #createAndSelect(
+    portal: PortalCall,
+    caps: PortalCapabilities,
+    wish: SourceWish,
+    onSession: (handle: string) => void,
+  ): Promise<{ handle: string; usesRestoreToken: boolean; persisting: boolean }> {
+    for (;;) {
+      const { options, usesRestoreToken } = selectSourcesOptions(caps, { ...wish, persist: !this.#persistRejected });
+      const persisting = options.persist_mode !== undefined;
+      const created = await portal.request('CreateSession', 'a{sv}', [], { session_handle_token: token('pixelpass_session') });
+      const handle = created.session_handle;
+      if (typeof handle !== 'string') throw new PortalRequestFailed('the desktop portal created a session without a handle');
+      onSession(handle);
+      try {
+        await portal.request('SelectSources', 'oa{sv}', [handle], options);
+        return { handle, usesRestoreToken, persisting };
+      } catch (err) {
+        const rejected = err instanceof PortalRequestFailed || err instanceof PortalUnavailable;
+        if (!persisting || !rejected) throw err;
+        await portal.closeSession(handle);
+        this.#persistRejected = true;
+        this.#notice(PERSIST_REJECTED_NOTICE);
+      }
     }
   }
 }

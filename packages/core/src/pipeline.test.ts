@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { composePipeline, outputSize, pipelineElements } from './pipeline.js';
+import { composePipeline, fitCaps, outputSize, pipelineElements } from './pipeline.js';
 
 describe('outputSize', () => {
   it.each([
@@ -52,6 +52,31 @@ describe('composePipeline', () => {
     expect(d).not.toContain('videoscale');
   });
 
+  it.each([
+    [undefined, undefined, 'videoscale method=nearest-neighbour ! video/x-raw,width=[2,16384,2],height=[2,16384,2],pixel-aspect-ratio=1/1'],
+    [1280, undefined, 'videoscale ! video/x-raw,width=[2,1280,2],height=[2,16384,2],pixel-aspect-ratio=1/1'],
+    [1001, 721, 'videoscale ! video/x-raw,width=[2,1000,2],height=[2,720,2],pixel-aspect-ratio=1/1'],
+    [undefined, 540, 'videoscale ! video/x-raw,width=[2,16384,2],height=[2,540,2],pixel-aspect-ratio=1/1'],
+  ])('unknown size, limits %s x %s: the caps fit it (%s)', (maxWidth, maxHeight, expected) => {
+    const d = composePipeline({ ...base, maxWidth, maxHeight }).description;
+    expect(d).toContain(`videotestsrc is-live=true ! queue max-size-buffers=3 max-size-time=0 max-size-bytes=0 leaky=downstream ! ${expected} ! videoconvert`);
+    expect(d, 'no fixed size in the rate caps').toMatch(/videorate skip-to-first=true ! video\/x-raw,framerate=30\/1 ! identity/);
+    expect(d).not.toContain('videocrop');
+  });
+
+  it.each([
+    [undefined, undefined, 'video/x-raw,width=[2,16384,2],height=[2,16384,2],pixel-aspect-ratio=1/1'],
+    [1, 1, 'video/x-raw,width=[2,2,2],height=[2,2,2],pixel-aspect-ratio=1/1'],
+    [1919, 1081, 'video/x-raw,width=[2,1918,2],height=[2,1080,2],pixel-aspect-ratio=1/1'],
+  ])('fitCaps(%s, %s): even bounds', (w, h, expected) => {
+    expect(fitCaps(w, h)).toBe(expected);
+  });
+
+  it('a known size keeps the fixed-size path (no caps ranges)', () => {
+    const d = composePipeline({ ...base, geometry: { width: 1280, height: 720 }, maxWidth: 1920 }).description;
+    expect(d).not.toContain('[2,');
+  });
+
   it('passes fds and environment of both fragments', () => {
     const spec = composePipeline({
       ...base,
@@ -79,7 +104,7 @@ describe('composePipeline', () => {
   });
 
   it('lists the elements it uses', () => {
-    const spec = composePipeline({ ...base, audio: { launch: 'audiotestsrc' } });
+    const spec = composePipeline({ ...base, geometry: { width: 1280, height: 720 }, audio: { launch: 'audiotestsrc' } });
     expect(pipelineElements(spec.description).sort()).toEqual(
       ['aacparse', 'audioconvert', 'audioresample', 'audiotestsrc', 'avenc_aac', 'fdsink', 'h264parse', 'identity', 'mpegtsmux', 'queue', 'videoconvert', 'videorate', 'videotestsrc', 'x264enc'].sort(),
     );

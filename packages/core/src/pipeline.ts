@@ -24,7 +24,11 @@ export interface PipelineParts {
    */
   readonly encoders: readonly RenditionEncode[];
   readonly fps: number;
-  /** Native capture size, when known: odd sizes get cropped to even, large ones scaled. */
+  /**
+   * Native capture size, when known: odd sizes get cropped to even, large ones
+   * scaled. Unknown (Wayland: the portal's size is logical, not pixels): the
+   * caps fit whatever arrives, see `fitCaps`.
+   */
   readonly geometry?: VideoGeometry | undefined;
   readonly maxWidth?: number | undefined;
   readonly maxHeight?: number | undefined;
@@ -58,6 +62,21 @@ export function outputSize(
   return { width: even(native.width * scale), height: even(native.height * scale) };
 }
 
+/** Largest width/height the caps allow when there is no limit. */
+const UNLIMITED = 16384;
+
+/**
+ * Caps after a videoscale for a source of unknown size: videoscale fixates to
+ * the input size when it fits, else to the largest size within the limits that
+ * keeps the aspect; the step 2 keeps both sides even (H.264 4:2:0 needs it;
+ * x264enc falls back to 4:4:4 on odd sizes). Equal caps make videoscale pass
+ * buffers through untouched.
+ */
+export function fitCaps(maxWidth?: number, maxHeight?: number): string {
+  const bound = (n: number | undefined): number => Math.max(2, Math.floor((n ?? UNLIMITED) / 2) * 2);
+  return `video/x-raw,width=[2,${bound(maxWidth)},2],height=[2,${bound(maxHeight)},2],pixel-aspect-ratio=1/1`;
+}
+
 export function composePipeline(parts: PipelineParts): PipelineSpec {
   const video: string[] = [
     parts.video.launch,
@@ -74,6 +93,12 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
       video.push('videoscale');
       caps += `,width=${size.width},height=${size.height},pixel-aspect-ratio=1/1`;
     }
+  } else {
+    // Without limits videoscale only acts on an odd size: nearest-neighbour then
+    // drops one column or row and keeps text sharp, where bilinear would blur
+    // the whole picture for a 1-pixel change.
+    const limited = parts.maxWidth !== undefined || parts.maxHeight !== undefined;
+    video.push(limited ? 'videoscale' : 'videoscale method=nearest-neighbour', fitCaps(parts.maxWidth, parts.maxHeight));
   }
   // videorate duplicates frames when a compositor only sends damage, so the
   // stream keeps its rate and joining viewers get frames at once. skip-to-first:
