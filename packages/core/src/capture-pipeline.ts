@@ -71,15 +71,17 @@ export class CapturePipeline {
       // A ladder needs keyframes forced on the same frame in every rendition: a media process that takes commands.
       const rungs = (await runner.takesCommands?.()) ? (this.settings.renditions ?? LADDER_STEPS.length) : 1;
       const top = session.geometry && topSize(session.geometry, this.settings.maxWidth, this.settings.maxHeight);
-      const ladder = planLadder(top, this.settings.bitrateKbps, rungs);
+      const ladder = planLadder(top, this.settings.bitrateKbps, rungs, this.settings);
       const spec = composePipeline({
         video: session.video,
         audio: audioSession?.audio,
         encoders: ladder.map((r) => ({
           fragment: this.deps.encoder.fragment({ ...this.settings, bitrateKbps: r.bitrateKbps, keyframesOnRequestOnly: ladder.length > 1 }),
           size: r.index === 0 ? undefined : r.size,
+          bound: r.bound,
         })),
         fps: this.settings.fps,
+        paced: session.paced,
         geometry: session.geometry,
         maxWidth: this.settings.maxWidth,
         maxHeight: this.settings.maxHeight,
