@@ -17,7 +17,7 @@ export function markdown(r) {
     'Figures: median (min–max) over the runs named in each section; comparisons are measured in the same run, interleaved.',
     '',
   ];
-  const { tunnel, fanout, join, latency, memory, encoders, x11, wayland } = r.results;
+  const { tunnel, fanout, join, latency, memory, encoders, x11, wayland, publish } = r.results;
   if (tunnel?.sizes) {
     out.push(`## Tunnel throughput (${tunnel.rounds} rounds × ${tunnel.seconds} s)`, '');
     out.push(
@@ -114,6 +114,22 @@ export function markdown(r) {
       '',
     );
   } else if (wayland?.skipped) out.push('## Wayland capture', '', `Not measured: ${wayland.skipped}.`, '');
+  if (publish?.with) {
+    out.push(`## Publishing (bench/publish.mjs, ${publish.rounds} rounds × ${publish.windowSeconds} s, interleaved)`, '');
+    out.push(`Host: \`pixelpass host ${publish.host}\` with one P2P viewer; "with" adds \`--publish srt://127.0.0.1:PORT\` to a local srt-live-transmit. CPU % of one core.`, '');
+    out.push(
+      table(
+        ['case', 'host total CPU %', 'node CPU %', 'media process CPU %', 'ffmpeg CPU %'],
+        [
+          ['without a publish', fmt(publish.without.totalCpuPercent), fmt(publish.without.nodeCpuPercent), fmt(publish.without.mediaCpuPercent), '–'],
+          ['with one publish', fmt(publish.with.totalCpuPercent), fmt(publish.with.nodeCpuPercent), fmt(publish.with.mediaCpuPercent), fmt(publish.with.ffmpegCpuPercent)],
+        ],
+      ),
+      '',
+      `The publish's own cost (its ffmpeg + the node process's extra): ${publish.publishCostCpuPercent} % of a core; host total ${publish.totalDeltaCpuPercent >= 0 ? '+' : ''}${publish.totalDeltaCpuPercent} points (${publish.totalDeltaRelativePercent} %). Glass-to-glass over SRT: ${publish.glassToGlass?.skipped ?? 'n/a'}.`,
+      '',
+    );
+  } else if (publish?.skipped) out.push('## Publishing', '', `Not measured: ${publish.skipped}.`, '');
   if (r.failures.length) out.push('## Failures', '', ...r.failures.map((f) => `- ${f}`), '');
   return `${out.join('\n')}\n`;
 }

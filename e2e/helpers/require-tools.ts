@@ -35,6 +35,8 @@ const PROVIDERS: Record<string, string> = {
   swaymsg: 'sway',
   swaybg: 'swaybg',
   gcc: 'gcc',
+  nginx: 'nginx',
+  'srt-live-transmit': 'srt-tools',
 };
 
 /**

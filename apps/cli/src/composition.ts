@@ -12,6 +12,7 @@ import {
   type MediaRunner,
   type PlayerLauncher,
   type ProbeCache,
+  type Publisher,
   type SoundServer,
   type Transport,
 } from '@pixelpass/core';
@@ -26,6 +27,7 @@ import { PulseAppAudio, PulseSoundServer, PulseSystemAudio } from '@pixelpass/au
 import { IrohTransport } from '@pixelpass/transport-iroh';
 import { MpvLauncher, NoPlayer, VlcLauncher } from '@pixelpass/player-launchers';
 import { GstMediaRunner } from '@pixelpass/media-gst';
+import { FfmpegPublisher } from '@pixelpass/publish-ffmpeg';
 import type { ENCODER_IDS } from './flags.js';
 import type { AudioChoice, HostOptions, PlayerChoice, TransportChoice, ViewOptions } from './options.js';
 import { FileProbeCache } from './probe-cache-file.js';
@@ -74,6 +76,8 @@ export const x11Monitors = async (display: string | undefined) => (await new X11
 export const transportFor = (t: TransportChoice): Transport => new IrohTransport({ relay: t.relay, bindAddr: t.bindAddr });
 export const mediaRunner = (): MediaRunner => new GstMediaRunner();
 export const soundServer = (): SoundServer => new PulseSoundServer();
+/** The Publisher port: ffmpeg remuxes to SRT (MPEG-TS) and RTMP (FLV). */
+export const publisher = (): Publisher => new FfmpegPublisher();
 
 /**
  * Picks the encoder: the requested one (must work, else exit 1 naming what is
@@ -123,8 +127,11 @@ export async function buildHost(
   const audioNotice = await audio?.check?.();
   if (audioNotice) log.warn(audioNotice);
   const encoder = await selectEncoder(o.encoder, log);
+  // What --publish needs (ffmpeg and its protocols) is checked before a ticket exists.
+  const publishing = o.publish.length > 0 ? publisher() : undefined;
+  await publishing?.check?.([...new Set(o.publish.map((t) => t.protocol))]);
   const session = new HostSession(
-    { capture, audio, encoder, runner: mediaRunner(), transport: transportFor(o), log },
+    { capture, audio, encoder, runner: mediaRunner(), transport: transportFor(o), log, publisher: publishing },
     {
       media: {
         fps: o.fps,
@@ -138,6 +145,7 @@ export async function buildHost(
       hostName: hostname(),
       approve,
       hub: { join: o.join },
+      publish: o.publish,
     },
   );
   return { session, capture, sharing };

@@ -41,7 +41,17 @@ describe('hostOptions', () => {
     [['--test-size', 'banana'], /--test-size must be WIDTHxHEIGHT/],
     [['--fps', '0'], /--fps must be a whole number from 1 to 120/],
     [['--relay', 'maybe'], /relay must be "on" or "off"/],
+    [['--publish', 'http://example/x'], /^--publish: unknown scheme "http:\/\/"/],
+    [['--publish', 'rtmp://host/onlykey'], /^--publish rtmp:\/\/host\/\*\*\*: an RTMP URL needs the application and the stream key/],
   ])('%j is one clear line', (args, message) => {
     expect(() => hostOptions(parseHost(args))).toThrow(message);
+  });
+  it('--publish is repeatable: every target, in order, none by default', () => {
+    expect(hostOptions(parseHost([])).publish).toEqual([]);
+    const o = hostOptions(parseHost(['--publish', 'srt://127.0.0.1:9000?streamid=a', '--publish', 'rtmp://127.0.0.1/live/key']));
+    expect(o.publish.map((t) => [t.protocol, t.redacted])).toEqual([
+      ['srt', 'srt://127.0.0.1:9000?streamid=***'],
+      ['rtmp', 'rtmp://127.0.0.1/live/***'],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { JoinMode } from '@pixelpass/core';
+import { parsePublishTarget, type JoinMode, type PublishTarget } from '@pixelpass/core';
 import type { AudioChoice, HostOptions, PlayerChoice, SourceChoice, ViewOptions } from './options.js';
 import { intIn, numberIn, relaySetting, sizeIn } from './parse-options.js';
 
@@ -60,6 +60,12 @@ export const HOST_FLAGS = {
   maxViewers: flag<number>({ flags: '--max-viewers <n>', description: 'viewers at once', parse: intIn('--max-viewers', 1, 64), default: 2 }),
   linger: flag<number>({ flags: '--linger <seconds>', description: 'keep capturing this long after the last viewer left', parse: numberIn('--linger', 0, 3600), default: 5 }),
   join: flag<JoinMode>({ flags: '--join <mode>', description: 'how a new viewer starts: live (a keyframe made for it), replay (the cached keyframe group: at once, but behind live), wait (the next keyframe)', choices: ['live', 'replay', 'wait'], default: 'live' }),
+  publish: flag<readonly PublishTarget[]>({
+    flags: '--publish <url>',
+    description: 'also send the stream to a media server, repeatable: srt://host:port?streamid=… (MPEG-TS) or rtmp://host/app/stream-key',
+    // Commander hands back what the previous --publish gave: each one adds a target.
+    parse: (raw: string, previous?: readonly PublishTarget[]) => [...(previous ?? []), parsePublishTarget(raw)],
+  }),
   approve: flag<boolean>({ flags: '--approve', description: 'ask before admitting each new viewer', default: false }),
   copy: flag<boolean>({ flags: '--copy', description: 'also copy the ticket to the clipboard (wl-copy, xclip or xsel)', default: false }),
   ticketFile: flag<string>({ flags: '--ticket-file <path>', description: 'write the ticket to this file (mode 0600) instead of stdout' }),
@@ -121,6 +127,7 @@ export function hostOptions(f: HostFlags): HostOptions {
     maxViewers: f.maxViewers,
     lingerSec: f.linger,
     join: f.join,
+    publish: f.publish ?? [],
     approve: f.approve,
     ticketFile: f.ticketFile,
     copyTicket: f.copy,

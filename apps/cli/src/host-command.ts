@@ -47,6 +47,7 @@ export async function runHost(
   }
   if (o.copyTicket) shutdown.add(await copyTicket(ticket, log));
   log.info(`hosting ${capture.id} capture; waiting for viewers (up to ${o.maxViewers})`);
+  for (const t of o.publish) log.info(`publishing to ${t.redacted}`);
 
   const status = new HostStatusDisplay(session, line, log, { maxViewers: o.maxViewers });
   status.start();

@@ -1,4 +1,4 @@
-import type { JoinMode } from '@pixelpass/core';
+import type { JoinMode, PublishTarget } from '@pixelpass/core';
 
 export type SourceChoice = 'test' | 'x11' | 'wayland' | 'auto';
 export type AudioChoice = 'test' | 'system' | 'app' | 'none';
@@ -22,6 +22,8 @@ export interface HostOptions extends TransportChoice {
   readonly maxViewers: number;
   readonly lingerSec: number;
   readonly join: JoinMode;
+  /** `--publish`: media servers that get the same stream (checked URLs). */
+  readonly publish: readonly PublishTarget[];
   readonly approve: boolean;
   readonly ticketFile?: string | undefined;
   /** Also put the ticket on the clipboard (the interactive menu always does). */
