@@ -621,6 +621,32 @@ describe('BroadcastHub: a ladder of renditions, one stream per viewer', () => {
     expect(frames(sink.bytes()).filter((f) => f === 'K' || f === 'P')).toEqual(['K', 'K', 'P']);
   });
 
+  it('a subscriber that asked not to adapt (a publish target) keeps the top rendition while its queue grows', async () => {
+    cc.clear();
+    const clock = new FakeClock();
+    const h = hub({ policy, policyEveryMs: 0, maxQueueMs: 1e9, maxQueueBytes: 1e9, stallTimeoutMs: 1e9 }, clock);
+    h.setLadder([{ bitrateBps: 2_000_000, label: 'top' }, { bitrateBps: 500_000, label: 'low' }]);
+    let asked = 0;
+    h.setKeyframeSource(() => asked++);
+    const sink = new FakeSink();
+    const v = h.addViewer('publish:srt://x', sink, undefined, { adapt: false });
+    h.publish(concatBytes([patPacket(PMT2), ladderPmt()]));
+    h.publish(vframe(0, true));
+    h.publish(vframe(1, true));
+    await flush();
+    sink.paused = true;
+    for (let i = 0; i < 5; i++) {
+      clock.advance(100);
+      h.publish(vframe(0, false));
+      h.publish(vframe(1, false));
+    }
+    expect(v.stats().rendition).toBe(0);
+    expect(asked).toBe(1); // only the live join
+    sink.resume();
+    await flush();
+    expect(v.stats().switches).toBe(0);
+  });
+
   it('a viewer that can have more goes up one rendition after the calm lasted, at a keyframe that comes anyway', async () => {
     cc.clear();
     const clock = new FakeClock();

@@ -154,6 +154,8 @@ class HubViewer {
   leftLane = 0;
   lastEvalAt = 0;
   switches = 0;
+  /** Keeps its rendition whatever its link does (a publish target: a server wants one steady stream). */
+  fixed = false;
   /** The canonical video PID's continuity counter of the last video it was given (queued or sent). */
   lastCc: number | undefined;
   /** ... of the last video handed to the transport. */
@@ -539,7 +541,7 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
    */
   #reconsider(viewer: HubViewer, now: number): void {
     viewer.lastEvalAt = now;
-    if (this.#ladderBps.length < 2) return;
+    if (this.#ladderBps.length < 2 || viewer.fixed) return;
     const rate = viewer.meter.rate(now);
     const before = viewer.policy.rendition;
     viewer.policy = decide(
@@ -615,13 +617,18 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
    * stream starts with PAT/PMT at a keyframe made for it (live), or with the
    * cached GOP (replay), or waits for the next keyframe.
    */
-  addViewer(label: string, sink: ViewerSink, peer?: ViewerPeer, options: { readonly rendition?: number } = {}): ViewerHandle {
+  /**
+   * `rendition`: where the viewer starts (0, the top, by default); `adapt: false`
+   * keeps it there (a publish target), otherwise its feedback moves it.
+   */
+  addViewer(label: string, sink: ViewerSink, peer?: ViewerPeer, options: { readonly rendition?: number; readonly adapt?: boolean } = {}): ViewerHandle {
     const now = this.#now();
     const rendition = Math.min(options.rendition ?? 0, this.#ladderBps.length - 1);
     const gop = this.#gops.get(rendition);
     const live = this.options.join === 'live' && this.#requestKeyframe !== undefined;
     const joinNow = !live && this.options.join !== 'wait' && gop !== undefined;
     const viewer = new HubViewer(this.#nextId++, label, sink, peer, now, !joinNow, this.options.delivery, () => this.#now(), rendition, this.options.policy, (i) => this.renditionLabel(i));
+    viewer.fixed = options.adapt === false;
     if (live) this.#askKeyframe(now);
     if (joinNow) {
       this.#injectHeader(viewer, now);

@@ -236,7 +236,7 @@ export class PublishSession extends EventEmitter<PublishSessionEvents> {
         });
       },
       end: (reason) => hubEnded(reason),
-    });
+    }, undefined, { rendition: 0, adapt: false }); // a server wants the top rendition, steadily
     this.#handle = handle;
     // Capture may have ended between acquiring it and subscribing: nothing would ever come.
     if (!this.deps.capture.running) handle.leave('capture ended');
