@@ -1,0 +1,468 @@
+#!/usr/bin/env node
+// The flip test: glass-to-glass latency as a user sees it (issue: flip lab).
+//
+//   node bench/flip.mjs [--rounds 2] [--seconds 14] [--scenarios floor,pixelpass,...]
+//   node bench/flip.mjs --study [--only baseline,no-videorate,...] [--rounds 1]
+//
+// Display A (Xvfb) changes its root colour with xsetroot at irregular 1–2.5 s
+// intervals; what shows A on display B (mpv or VLC, as users run them) is grabbed
+// at 100 fps by ffmpeg x11grab (a 32×32 square near B's middle, scaled to one
+// pixel) and every colour change is timed by x11grab's own frame stamp. The k-th
+// change on A is paired with the k-th change seen on B (e2e/helpers/flip-test.ts).
+// Prints one JSON object; progress goes to stderr.
+//
+// The lab itself is the strict-TS helper e2e/helpers/flip-test.ts, compiled here
+// with the workspace's pinned tsc into a temporary directory (a few seconds), so
+// the bench and the e2e tests run one implementation, not two.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { cpus, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CLI, ROOT } from './lib/paths.mjs';
+
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '14' },
+    scenarios: { type: 'string', default: 'floor,pixelpass,bare,vlc,audio' },
+    study: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+const rounds = Number(flags.rounds);
+const seconds = Number(flags.seconds);
+const log = (m) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+const TEST_ENV = { PIXELPASS_RELAY: 'off', PIXELPASS_BIND: '127.0.0.1:0' };
+const VLC_USER = 'pxvlc';
+
+// ------------------------------------------------------------------ the helper
+
+async function loadHelpers() {
+  const tsc = `${ROOT}node_modules/.bin/tsc`;
+  if (!existsSync(tsc)) throw new Error(`missing ${tsc} (run: scripts/pnpm install --frozen-lockfile)`);
+  const out = mkdtempSync(join(tmpdir(), 'pp-flip-'));
+  const helpers = ['flip-test.ts', 'sound-server.ts'].map((f) => `${ROOT}e2e/helpers/${f}`);
+  try {
+    execFileSync(tsc, [
+      ...helpers, '--outDir', out, '--rootDir', `${ROOT}e2e/helpers`, '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
+      '--target', 'ES2022', '--lib', 'ES2023', '--strict', '--noUncheckedIndexedAccess', '--noImplicitOverride', '--skipLibCheck', '--types', 'node',
+    ], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  } catch (err) {
+    rmSync(out, { recursive: true, force: true });
+    throw new Error(`tsc could not compile the flip helper: ${err.stdout || err.message}`);
+  }
+  writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
+  const F = await import(pathToFileURL(join(out, 'flip-test.js')).href);
+  const S = await import(pathToFileURL(join(out, 'sound-server.js')).href);
+  return { F, S, cleanup: () => rmSync(out, { recursive: true, force: true }) };
+}
+
+// ------------------------------------------------------------------ pipelines and players
+
+/** pixelpass's own values: packages/core composePipeline, packages/encode-x264, capture-x11. */
+const X264 = 'tune=zerolatency speed-preset=veryfast bitrate=4000 key-int-max=60 bframes=0 byte-stream=true';
+const LEAKY = 'queue max-size-buffers=3 max-size-time=0 max-size-bytes=0 leaky=downstream';
+/** packages/player-launchers mpvArgs (titles aside). */
+const MPV_PIXELPASS = ['--profile=low-latency', '--cache=no', '--demuxer-lavf-o-add=fflags=+nobuffer', '--untimed=no'];
+/** packages/player-launchers vlcArgs. */
+const VLC_PIXELPASS = ['--network-caching=300', '--live-caching=300', '--no-video-title-show'];
+
+/**
+ * The bare pipeline: pixelpass's capture→encode→mux chain, one element changeable
+ * at a time. `v` fields: fps, queue ('leaky'|'none'|'default'), videorate, x264
+ * (full property string), caps264, mux (mpegtsmux properties), sink ('tcp'|'fd'),
+ * tcp (tcpserversink properties), audio (pulse device or undefined).
+ */
+function barePipeline(display, v, port) {
+  const fps = v.fps ?? 30;
+  const chain = [`ximagesrc display-name=${display} use-damage=false show-pointer=true`, `video/x-raw,framerate=${fps}/1`];
+  if ((v.queue ?? 'leaky') === 'leaky') chain.push(LEAKY);
+  else if (v.queue === 'default') chain.push('queue');
+  chain.push('videoconvert');
+  if (v.videorate ?? true) chain.push('videorate');
+  chain.push(`video/x-raw,framerate=${fps}/1`);
+  chain.push(`x264enc ${v.x264 ?? X264.replace('key-int-max=60', `key-int-max=${fps * 2}`)}`, 'video/x-h264,profile=constrained-baseline');
+  chain.push('h264parse config-interval=-1', 'video/x-h264,stream-format=byte-stream,alignment=au', 'queue', 'mux.');
+  const branches = [chain.join(' ! ')];
+  if (v.audio) {
+    branches.push([
+      `pulsesrc device=${v.audio} client-name=flip-bare do-timestamp=true`, 'queue max-size-time=200000000 leaky=downstream',
+      'audioconvert', 'audioresample', 'audio/x-raw,rate=48000,channels=2', 'avenc_aac bitrate=128000', 'aacparse', 'queue', 'mux.',
+    ].join(' ! '));
+  }
+  const sink = (v.sink ?? 'tcp') === 'tcp' ? `tcpserversink host=127.0.0.1 port=${port} ${v.tcp ?? 'sync=false'}` : 'fdsink fd=1 sync=false';
+  branches.push(`mpegtsmux name=mux ${v.mux ?? 'alignment=7'} ! ${sink}`);
+  return branches.join('  ');
+}
+
+const gstArgs = (description) => ['-q', ...description.split(/\s+/).filter(Boolean)];
+const shq = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+async function freePort() {
+  const srv = createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function waitListening(port, proc, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (proc.child.exitCode !== null) throw new Error(`gst-launch-1.0 exited (${proc.child.exitCode}): ${proc.stderr().trim().split('\n').slice(-3).join(' | ')}`);
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+function vlcCommand(args, display) {
+  // VLC refuses to run as root: an unprivileged user, on an Xvfb without XAUTHORITY.
+  const env = ['env', '-u', 'XDG_RUNTIME_DIR', '-u', 'XAUTHORITY', `DISPLAY=${display}`, `HOME=/home/${VLC_USER}`];
+  return process.getuid?.() === 0 ? ['runuser', ['-u', VLC_USER, '--', ...env, ...args]] : [args[0], args.slice(1)];
+}
+
+function ensureVlcUser() {
+  if (process.getuid?.() !== 0) return;
+  try {
+    execFileSync('id', [VLC_USER], { stdio: 'ignore' });
+  } catch {
+    log(`creating the unprivileged user ${VLC_USER} for VLC (useradd -m ${VLC_USER})`);
+    execFileSync('useradd', ['-m', VLC_USER]);
+  }
+  // VLC's first start asks about network access in a dialog; a user answers it once.
+  const rc = `/home/${VLC_USER}/.config/vlc/vlcrc`;
+  if (!existsSync(rc)) {
+    execFileSync('runuser', ['-u', VLC_USER, '--', 'sh', '-c', `mkdir -p /home/${VLC_USER}/.config/vlc && printf '[qt]\\nqt-privacy-ask=0\\n' > ${rc}`]);
+  }
+  const plugins = execFileSync('sh', ['-c', 'ls /usr/lib/*/vlc/plugins/video_output/ 2>/dev/null || true'], { encoding: 'utf8' });
+  if (!/xcb_x11/.test(plugins)) throw new Error('VLC cannot show video on X11: missing vlc-plugin-video-output (Debian package vlc-plugin-video-output)');
+  // Without its Qt interface, VLC started with no terminal (as pixelpass starts it) reads EOF on its CLI interface and quits.
+  const gui = execFileSync('sh', ['-c', 'ls /usr/lib/*/vlc/plugins/gui/ 2>/dev/null || true'], { encoding: 'utf8' });
+  if (!/qt_plugin/.test(gui)) throw new Error('VLC has no window to show: missing its Qt interface (Debian package vlc-plugin-qt)');
+}
+
+// ------------------------------------------------------------------ measuring
+
+/** Pairs changes and summarizes one display's view of them over [from, to]. */
+function measure(F, flipper, grabber, from, to) {
+  const frames = grabber.frames();
+  const transitions = F.detectTransitions(frames);
+  const p = F.pairChanges(flipper.changes, transitions, { from, to });
+  return {
+    ...F.latencyStats(p.pairs.map((x) => x.latencyMs)),
+    missed: p.missed.length,
+    unmatched: p.unmatched.length,
+    samples: p.pairs.map((x) => ({ at: Math.round(x.change.at - from), ms: Math.round(x.latencyMs) })),
+    seen: transitions.filter((t) => t.t >= from).map((t) => `${Math.round(t.t - from)}:${t.colour}`).join(' '),
+    changes: flipper.changes.filter((c) => c.at >= from && c.at <= to).map((c) => `${Math.round(c.at - from)}:${c.colour}`).join(' '),
+    grab: F.grabHealth(frames.filter((f) => f.t >= from && f.t <= to)),
+  };
+}
+
+async function withLab(F, displays, body) {
+  const lab = await F.startFlipLab({ displays });
+  try {
+    // Players' displays start grey, a colour of no change: the first picture is then unmistakable.
+    for (const d of lab.displays.slice(1)) await d.x('xsetroot', ['-solid', '#808080']);
+    return await body(lab);
+  } finally {
+    await lab.stop();
+  }
+}
+
+/** The measuring chain alone: flip display B itself and grab it. */
+async function floor(F) {
+  return withLab(F, 2, async (lab) => {
+    const B = lab.displays[1];
+    await B.x('xsetroot', ['-solid', 'black']);
+    const g = lab.grab(B);
+    await lab.waitForPicture(g, 0);
+    const from = Date.now();
+    const fl = lab.flip(B, { seed: seed() });
+    await sleep(seconds * 1000);
+    await fl.stop();
+    const end = Date.now();
+    await sleep(500);
+    return { floor: measure(F, fl, g, from, end), xsetrootMs: F.latencyStats(fl.changes.map((c) => c.at - c.spawnedAt)) };
+  });
+}
+
+let seedCounter = Number(flags.seed);
+const seed = () => seedCounter++;
+
+/**
+ * pixelpass end to end: host shares A; the first viewer on B starts capture; a late
+ * joiner on C joins ~1.3 s after a keyframe (timed by a tap on the first viewer's URL)
+ * and is watched for `seconds` after its first picture, alongside the first viewer.
+ */
+async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, viewerEnv = {}, hostArgs = [] } = {}) {
+  const sound = audio ? await S.startSoundServer() : undefined;
+  try {
+    return await withLab(F, late ? 3 : 2, async (lab) => {
+      const [A, B, C] = lab.displays;
+      const env = { ...TEST_ENV, ...(sound?.env ?? {}) };
+      const fl = lab.flip(A, { seed: seed() });
+      const host = lab.spawn('pixelpass host', process.execPath, [
+        CLI, 'host', '--source', 'x11', '--display', A.display, '--max-viewers', '4', ...(audio ? ['--audio', 'system'] : ['--no-audio']), ...hostArgs,
+      ], { env });
+      const ticket = await host.waitLine((l) => l.startsWith('pixelpass'), 60_000);
+      const g1 = lab.grab(B);
+      const view = (display) => {
+        const cli = [process.execPath, CLI, 'view', ticket, '--player', player];
+        if (player === 'vlc') {
+          const [cmd, args] = vlcCommand([...cli], display.display);
+          return lab.spawn('pixelpass view (vlc)', cmd, args, { env: { ...env, ...viewerEnv } });
+        }
+        return lab.spawn('pixelpass view', cli[0], cli.slice(1), { env: { ...env, ...viewerEnv, DISPLAY: display.display } });
+      };
+      const t1 = Date.now();
+      const v1 = view(B);
+      const url1 = await v1.waitLine((l) => l.startsWith('http://'), 30_000);
+      const pic1 = await lab.waitForPicture(g1, t1, 30_000).catch((e) => {
+        throw new Error(`${e.message}; viewer: ${v1.stderr().trim().split('\n').slice(-3).join(' | ')}`);
+      });
+      const out = { firstPictureMs: Math.round(pic1 - t1) };
+      if (!late) {
+        await sleep(seconds * 1000);
+        const end = Date.now();
+        await fl.stop();
+        out.first = measure(F, fl, g1, pic1 + 500, end - 2500);
+        out.hostLog = host.stderr().split('\n').filter((l) => /capture started|audio/.test(l)).slice(0, 3);
+        return out;
+      }
+      const tap = F.tapKeyframes(url1);
+      await sleep(Math.max(0, 6000 - (Date.now() - pic1)));
+      // Every full-screen change is a scene cut, and x264 makes it an IDR: the cached GOP starts at the
+      // last change or at the last periodic keyframe. Join 1.3 s after a keyframe with no change due before the join.
+      let key;
+      for (let tries = 0; ; tries++) {
+        key = await tap.nextKeyframe(10_000);
+        if (!(fl.nextAt() < key + 1500) || tries >= 6) break;
+      }
+      await sleep(Math.max(0, key + 1300 - Date.now()));
+      const g2 = lab.grab(C);
+      const t2 = Date.now();
+      const v2 = view(C);
+      await v2.waitLine((l) => l.startsWith('http://'), 30_000);
+      const pic2 = await lab.waitForPicture(g2, t2, 30_000);
+      await sleep(seconds * 1000);
+      const end = Date.now();
+      await fl.stop();
+      tap.stop();
+      const keyBefore = tap.keyframes.filter((k) => k <= t2).at(-1);
+      Object.assign(out, {
+        first: measure(F, fl, g1, pic1 + 500, t2),
+        firstDuringLateJoin: measure(F, fl, g1, pic2, end - 2500),
+        late: measure(F, fl, g2, pic2, end - 2500),
+        lateJoin: { msAfterKeyframe: keyBefore === undefined ? null : Math.round(t2 - keyBefore), firstPictureMs: Math.round(pic2 - t2), watchedMs: Math.round(end - pic2) },
+        keyframeIntervalMs: F.latencyStats(tap.keyframes.slice(1).map((k, i) => k - tap.keyframes[i])),
+      });
+      return out;
+    });
+  } finally {
+    await sound?.stop();
+  }
+}
+
+/** The bare pipeline into tcpserversink (or a shell pipe), played by mpv or VLC directly. */
+async function bare(F, S, v = {}) {
+  const sound = v.audio ? await S.startSoundServer() : undefined;
+  try {
+    return await withLab(F, 2, async (lab) => {
+      const [A, B] = lab.displays;
+      const port = await freePort();
+      const env = { ...(sound?.env ?? {}), DISPLAY: B.display };
+      const description = barePipeline(A.display, { ...v, audio: sound ? `${'pp_test_speakers'}.monitor` : undefined }, port);
+      const url = `tcp://127.0.0.1:${port}`;
+      const fl = lab.flip(A, { seed: seed() });
+      const g = lab.grab(B);
+      const player = v.player ?? 'mpv';
+      const mpvArgs = v.mpv ?? MPV_PIXELPASS;
+      let t0;
+      if ((v.sink ?? 'tcp') === 'fd') {
+        // gst's stdout straight into mpv's stdin, a kernel pipe as pixelpass's host has (without the tunnel).
+        const cmd = `exec gst-launch-1.0 ${gstArgs(description).map(shq).join(' ')} | exec mpv ${[...mpvArgs, '--title=flip', '-'].map(shq).join(' ')}`;
+        t0 = Date.now();
+        lab.spawn('gst | mpv', 'sh', ['-c', cmd], { env });
+      } else {
+        const gst = lab.spawn('gst-launch-1.0', 'gst-launch-1.0', gstArgs(description), { env: sound?.env ?? {} });
+        await waitListening(port, gst);
+        t0 = Date.now();
+        if (player === 'vlc') {
+          const [cmd, args] = vlcCommand(['vlc', ...(v.vlc ?? VLC_PIXELPASS), url], B.display);
+          lab.spawn('vlc', cmd, args);
+        } else {
+          lab.spawn('mpv', 'mpv', [...mpvArgs, '--title=flip', url], { env });
+        }
+      }
+      const pic = await lab.waitForPicture(g, t0, 30_000);
+      await sleep(seconds * 1000);
+      const end = Date.now();
+      await fl.stop();
+      return { firstPictureMs: Math.round(pic - t0), first: measure(F, fl, g, pic + 500, end - 2500), pipeline: description.replace(/port=\d+/, 'port=P') };
+    });
+  } finally {
+    await sound?.stop();
+  }
+}
+
+// ------------------------------------------------------------------ what runs
+
+const replaceFlag = (args, name, value) => [...args.filter((a) => !a.startsWith(`--${name}=`)), ...(value === undefined ? [] : [`--${name}=${value}`])];
+
+/** Main scenarios, interleaved round by round. */
+const SCENARIOS = {
+  floor: (F) => floor(F),
+  pixelpass: (F, S) => pixelpass(F, S, { player: 'mpv' }),
+  bare: (F, S) => bare(F, S, {}),
+  vlc: (F, S) => pixelpass(F, S, { player: 'vlc', late: false }),
+  audio: (F, S) => pixelpass(F, S, { player: 'mpv', audio: true, late: false }),
+};
+
+/** Per-stage study: the bare pipeline with one thing changed at a time. */
+const STUDY = {
+  baseline: {},
+  // capture / convert
+  'no-videorate': { videorate: false },
+  'no-queue': { queue: 'none' },
+  'queue-default (non-leaky)': { queue: 'default' },
+  // x264
+  'x264 threads=1': { x264: `${X264} threads=1` },
+  'x264 sliced-threads=false threads=2': { x264: `${X264} sliced-threads=false threads=2` },
+  'x264 ultrafast': { x264: X264.replace('veryfast', 'ultrafast') },
+  'x264 no tune (no zerolatency)': { x264: X264.replace('tune=zerolatency ', '') },
+  'x264 vbv-buf-capacity=100': { x264: `${X264} vbv-buf-capacity=100` },
+  'x264 vbv-buf-capacity=2000': { x264: `${X264} vbv-buf-capacity=2000` },
+  // mux and sink
+  'mpegtsmux alignment=-1': { mux: '' },
+  'mpegtsmux latency=100ms': { mux: 'alignment=7 latency=100000000' },
+  'fdsink | mpv (pipe)': { sink: 'fd' },
+  'tcpserversink sync=true': { tcp: 'sync=true' },
+  // mpv
+  'mpv no flags': { mpv: [] },
+  'mpv only --profile=low-latency': { mpv: ['--profile=low-latency'] },
+  'mpv --untimed': { mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
+  'mpv --video-sync=desync': { mpv: [...MPV_PIXELPASS, '--video-sync=desync'] },
+  'mpv --video-sync=display-resample': { mpv: [...MPV_PIXELPASS, '--video-sync=display-resample'] },
+  'mpv probesize=32 analyzeduration=0': { mpv: [...MPV_PIXELPASS, '--demuxer-lavf-probesize=32', '--demuxer-lavf-analyzeduration=0'] },
+  'mpv --cache=yes': { mpv: replaceFlag(MPV_PIXELPASS, 'cache', 'yes') },
+  'mpv --vd-lavc-threads=0': { mpv: [...MPV_PIXELPASS, '--vd-lavc-threads=0'] },
+  'mpv --framedrop=no': { mpv: [...MPV_PIXELPASS, '--framedrop=no'] },
+  'mpv --framedrop=decoder+vo': { mpv: [...MPV_PIXELPASS, '--framedrop=decoder+vo'] },
+  'mpv --vo=x11': { mpv: [...MPV_PIXELPASS, '--vo=x11'] },
+  'mpv --vo=xv': { mpv: [...MPV_PIXELPASS, '--vo=xv'] },
+  'mpv --vo=gpu (llvmpipe)': { mpv: [...MPV_PIXELPASS, '--vo=gpu'] },
+  'mpv --vo=gpu --opengl-swapinterval=0': { mpv: [...MPV_PIXELPASS, '--vo=gpu', '--opengl-swapinterval=0'] },
+  // audio
+  'audio, mpv ao=pulse': { audio: true },
+  'audio, mpv --ao=null': { audio: true, mpv: [...MPV_PIXELPASS, '--ao=null'] },
+  'audio, mpv --untimed': { audio: true, mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
+  // VLC
+  'vlc pixelpass flags (300/300)': { player: 'vlc' },
+  'vlc --network-caching=50': { player: 'vlc', vlc: ['--network-caching=50', '--live-caching=300', '--no-video-title-show'] },
+  'vlc --network-caching=0': { player: 'vlc', vlc: ['--network-caching=0', '--live-caching=0', '--no-video-title-show'] },
+  'vlc --network-caching=1000': { player: 'vlc', vlc: ['--network-caching=1000', '--live-caching=300', '--no-video-title-show'] },
+};
+
+function machine() {
+  const v = (cmd, args) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0].trim();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, kernel: release(), node: process.version,
+    gstreamer: v('gst-launch-1.0', ['--version']), ffmpeg: v('ffmpeg', ['-version']), mpv: v('mpv', ['--version']),
+    commit: v('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+  };
+}
+
+async function main() {
+  if (!existsSync(CLI)) throw new Error(`missing ${CLI} (run: scripts/pnpm exec turbo run build)`);
+  const { F, S, cleanup } = await loadHelpers();
+  F.requireFlipTools('gst-launch-1.0');
+  const result = { machine: machine(), rounds, seconds, command: `node bench/flip.mjs ${process.argv.slice(2).join(' ')}`.trim(), results: {}, failures: [] };
+  const run = async (name, fn) => {
+    const before = loadavg();
+    log(`${name} (load ${before.join(' ')})`);
+    try {
+      const r = await fn();
+      const entry = { loadavg: { before, after: loadavg() }, ...r };
+      (result.results[name] ??= []).push(entry);
+      const fig = (m) => (m ? `p50 ${m.p50} p95 ${m.p95} n ${m.n} missed ${m.missed}` : '');
+      log(`  ${name}: ${['floor', 'first', 'late'].filter((k) => r[k]).map((k) => `${k} ${fig(r[k])}`).join('; ')}`);
+    } catch (err) {
+      result.failures.push(`${name}: ${err.message}`);
+      log(`  ${name} FAILED: ${err.message}`);
+    }
+  };
+  try {
+    if (flags.study) {
+      const names = flags.only ? flags.only.split(',') : Object.keys(STUDY);
+      for (const n of names) if (!STUDY[n]) throw new Error(`unknown study variant "${n}" (one of: ${Object.keys(STUDY).join(', ')})`);
+      if (names.some((n) => STUDY[n].player === 'vlc')) ensureVlcUser();
+      for (let r = 0; r < rounds; r++) {
+        // Alternate the order each round so a slow stretch of the machine does not hit one variant.
+        for (const n of r % 2 ? [...names].reverse() : names) await run(n, () => bare(F, S, STUDY[n]));
+      }
+    } else {
+      const names = flags.scenarios.split(',');
+      for (const n of names) if (!SCENARIOS[n]) throw new Error(`unknown scenario "${n}" (one of: ${Object.keys(SCENARIOS).join(', ')})`);
+      if (names.includes('vlc')) ensureVlcUser();
+      for (let r = 0; r < rounds; r++) for (const n of names) await run(n, () => SCENARIOS[n](F, S));
+    }
+  } finally {
+    cleanup();
+  }
+  result.summary = summarize(result.results);
+  result.leftRunning = F.stillRunning();
+  process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
+  return result.failures.length ? 1 : 0;
+}
+
+/** Median over runs of each figure (p50, p95, missed...) per scenario and view. */
+function summarize(results) {
+  const med = (xs) => {
+    const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+    return s.length ? s[Math.floor((s.length - 1) / 2)] + (s.length % 2 ? 0 : (s[s.length / 2] - s[s.length / 2 - 1]) / 2) : null;
+  };
+  const out = {};
+  for (const [name, runs] of Object.entries(results)) {
+    const o = {};
+    for (const view of ['floor', 'first', 'firstDuringLateJoin', 'late']) {
+      const vs = runs.map((r) => r[view]).filter(Boolean);
+      if (!vs.length) continue;
+      o[view] = {
+        p50: med(vs.map((x) => x.p50)), p95: med(vs.map((x) => x.p95)), min: Math.min(...vs.map((x) => x.min)), max: Math.max(...vs.map((x) => x.max)),
+        n: vs.reduce((a, x) => a + x.n, 0), missed: vs.reduce((a, x) => a + x.missed, 0), runsP50: vs.map((x) => x.p50),
+      };
+    }
+    const fp = runs.map((r) => r.firstPictureMs).filter(Number.isFinite);
+    if (fp.length) o.firstPictureMs = med(fp);
+    o.loadavg1 = runs.map((r) => r.loadavg.before[0]);
+    out[name] = o;
+  }
+  return out;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`flip: ${err.message}\n`);
+    process.exit(1);
+  },
+);
