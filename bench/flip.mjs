@@ -76,7 +76,7 @@ const VLC_PIXELPASS = ['--network-caching=300', '--live-caching=300', '--no-vide
 /**
  * The bare pipeline: pixelpass's capture→encode→mux chain, one element changeable
  * at a time. `v` fields: fps, queue ('leaky'|'none'|'default'), videorate, x264
- * (full property string), caps264, mux (mpegtsmux properties), sink ('tcp'|'fd'),
+ * (full property string), mux (mpegtsmux properties),
  * tcp (tcpserversink properties), audio (pulse device or undefined).
  */
 function barePipeline(display, v, port) {
@@ -96,7 +96,7 @@ function barePipeline(display, v, port) {
       'audioconvert', 'audioresample', 'audio/x-raw,rate=48000,channels=2', 'avenc_aac bitrate=128000', 'aacparse', 'queue', 'mux.',
     ].join(' ! '));
   }
-  const sink = (v.sink ?? 'tcp') === 'tcp' ? `tcpserversink host=127.0.0.1 port=${port} ${v.tcp ?? 'sync=false'}` : 'fdsink fd=1 sync=false';
+  const sink = `tcpserversink host=127.0.0.1 port=${port} ${v.tcp ?? 'sync=false'}`;
   branches.push(`mpegtsmux name=mux ${v.mux ?? 'alignment=7'} ! ${sink}`);
   return branches.join('  ');
 }
@@ -207,8 +207,15 @@ const seed = () => seedCounter++;
  * joiner on C joins ~1.3 s after a keyframe (timed by a tap on the first viewer's URL)
  * and is watched for `seconds` after its first picture, alongside the first viewer.
  */
-async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, viewerEnv = {}, hostArgs = [] } = {}) {
+async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, viewerEnv = {}, hostArgs = [], mpvExtra } = {}) {
   const sound = audio ? await S.startSoundServer() : undefined;
+  // "pixelpass with other mpv flags" without touching the launcher: an `mpv` first on the viewer's PATH that
+  // appends them to pixelpass's own (mpv: the last value of an option wins).
+  const shim = mpvExtra ? mkdtempSync(join(tmpdir(), 'pp-flip-mpv-')) : undefined;
+  if (shim) {
+    writeFileSync(join(shim, 'mpv'), `#!/bin/sh\nexec /usr/bin/mpv "$@" ${mpvExtra.map(shq).join(' ')}\n`, { mode: 0o755 });
+    viewerEnv = { ...viewerEnv, PATH: `${shim}:${process.env.PATH}` };
+  }
   try {
     return await withLab(F, late ? 3 : 2, async (lab) => {
       const [A, B, C] = lab.displays;
@@ -273,6 +280,7 @@ async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, vie
     });
   } finally {
     await sound?.stop();
+    if (shim) rmSync(shim, { recursive: true, force: true });
   }
 }
 
@@ -291,23 +299,22 @@ async function bare(F, S, v = {}) {
       const player = v.player ?? 'mpv';
       const mpvArgs = v.mpv ?? MPV_PIXELPASS;
       let t0;
-      if ((v.sink ?? 'tcp') === 'fd') {
-        // gst's stdout straight into mpv's stdin, a kernel pipe as pixelpass's host has (without the tunnel).
-        const cmd = `exec gst-launch-1.0 ${gstArgs(description).map(shq).join(' ')} | exec mpv ${[...mpvArgs, '--title=flip', '-'].map(shq).join(' ')}`;
-        t0 = Date.now();
-        lab.spawn('gst | mpv', 'sh', ['-c', cmd], { env });
-      } else {
+      let playerProc;
+      {
         const gst = lab.spawn('gst-launch-1.0', 'gst-launch-1.0', gstArgs(description), { env: sound?.env ?? {} });
         await waitListening(port, gst);
         t0 = Date.now();
         if (player === 'vlc') {
           const [cmd, args] = vlcCommand(['vlc', ...(v.vlc ?? VLC_PIXELPASS), url], B.display);
-          lab.spawn('vlc', cmd, args);
+          playerProc = lab.spawn('vlc', cmd, args);
         } else {
-          lab.spawn('mpv', 'mpv', [...mpvArgs, '--title=flip', url], { env });
+          playerProc = lab.spawn('mpv', 'mpv', [...mpvArgs, '--title=flip', url], { env });
         }
       }
-      const pic = await lab.waitForPicture(g, t0, 30_000);
+      const pic = await lab.waitForPicture(g, t0, 20_000).catch((e) => {
+        const why = playerProc.stderr().trim().split('\n').filter((l) => /rror|fail|annot|No /.test(l)).slice(-3).join(' | ');
+        throw new Error(`${e.message}; ${playerProc.name} ${playerProc.child.exitCode === null ? 'running' : `exited ${playerProc.child.exitCode}`}: ${why}`);
+      });
       await sleep(seconds * 1000);
       const end = Date.now();
       await fl.stop();
@@ -329,6 +336,8 @@ const SCENARIOS = {
   bare: (F, S) => bare(F, S, {}),
   vlc: (F, S) => pixelpass(F, S, { player: 'vlc', late: false }),
   audio: (F, S) => pixelpass(F, S, { player: 'mpv', audio: true, late: false }),
+  /** pixelpass with the recommended mpv flags (see the report), first viewer and late joiner. */
+  'pixelpass-untimed': (F, S) => pixelpass(F, S, { player: 'mpv', mpvExtra: ['--untimed=yes'] }),
 };
 
 /** Per-stage study: the bare pipeline with one thing changed at a time. */
@@ -348,7 +357,6 @@ const STUDY = {
   // mux and sink
   'mpegtsmux alignment=-1': { mux: '' },
   'mpegtsmux latency=100ms': { mux: 'alignment=7 latency=100000000' },
-  'fdsink | mpv (pipe)': { sink: 'fd' },
   'tcpserversink sync=true': { tcp: 'sync=true' },
   // mpv
   'mpv no flags': { mpv: [] },
@@ -362,13 +370,19 @@ const STUDY = {
   'mpv --framedrop=no': { mpv: [...MPV_PIXELPASS, '--framedrop=no'] },
   'mpv --framedrop=decoder+vo': { mpv: [...MPV_PIXELPASS, '--framedrop=decoder+vo'] },
   'mpv --vo=x11': { mpv: [...MPV_PIXELPASS, '--vo=x11'] },
-  'mpv --vo=xv': { mpv: [...MPV_PIXELPASS, '--vo=xv'] },
   'mpv --vo=gpu (llvmpipe)': { mpv: [...MPV_PIXELPASS, '--vo=gpu'] },
   'mpv --vo=gpu --opengl-swapinterval=0': { mpv: [...MPV_PIXELPASS, '--vo=gpu', '--opengl-swapinterval=0'] },
+  // combinations
+  'untimed + no-videorate': { videorate: false, mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
+  'untimed + vo=x11': { mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
+  'untimed + no-videorate + ultrafast': { videorate: false, x264: X264.replace('veryfast', 'ultrafast'), mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
+  'fps=60 baseline': { fps: 60 },
+  'fps=60 untimed': { fps: 60, mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
+  'fps=60 untimed + no-videorate + ultrafast': { fps: 60, videorate: false, x264: X264.replace('veryfast', 'ultrafast').replace('key-int-max=60', 'key-int-max=120'), mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
   // audio
-  'audio, mpv ao=pulse': { audio: true },
-  'audio, mpv --ao=null': { audio: true, mpv: [...MPV_PIXELPASS, '--ao=null'] },
-  'audio, mpv --untimed': { audio: true, mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
+  'audio + mpv ao=pulse': { audio: true },
+  'audio + mpv --ao=null': { audio: true, mpv: [...MPV_PIXELPASS, '--ao=null'] },
+  'audio + mpv --untimed': { audio: true, mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
   // VLC
   'vlc pixelpass flags (300/300)': { player: 'vlc' },
   'vlc --network-caching=50': { player: 'vlc', vlc: ['--network-caching=50', '--live-caching=300', '--no-video-title-show'] },
