@@ -155,8 +155,9 @@ function ensureVlcUser() {
 
 // ------------------------------------------------------------------ measuring
 
-/** Pairs changes and summarizes one display's view of them over [from, to]. */
-function measure(F, flipper, grabber, from, to) {
+/** Pairs changes and summarizes one display's view of them over [from, to] (changes made then; seen up to `seenBy`). */
+async function measure(F, flipper, grabber, from, to, seenBy = to + 2500) {
+  await grabber.settle(seenBy);
   const frames = grabber.frames();
   const transitions = F.detectTransitions(frames);
   const p = F.pairChanges(flipper.changes, transitions, { from, to });
@@ -195,7 +196,7 @@ async function floor(F) {
     await fl.stop();
     const end = Date.now();
     await sleep(500);
-    return { floor: measure(F, fl, g, from, end), xsetrootMs: F.latencyStats(fl.changes.map((c) => c.at - c.spawnedAt)) };
+    return { floor: await measure(F, fl, g, from, end - 100, end + 200), xsetrootMs: F.latencyStats(fl.changes.map((c) => c.at - c.spawnedAt)) };
   });
 }
 
@@ -245,7 +246,7 @@ async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, vie
         await sleep(seconds * 1000);
         const end = Date.now();
         await fl.stop();
-        out.first = measure(F, fl, g1, pic1 + 500, end - 2500);
+        out.first = await measure(F, fl, g1, pic1 + 500, end - 2500);
         out.hostLog = host.stderr().split('\n').filter((l) => /capture started|audio/.test(l)).slice(0, 3);
         return out;
       }
@@ -270,9 +271,9 @@ async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, vie
       tap.stop();
       const keyBefore = tap.keyframes.filter((k) => k <= t2).at(-1);
       Object.assign(out, {
-        first: measure(F, fl, g1, pic1 + 500, t2),
-        firstDuringLateJoin: measure(F, fl, g1, pic2, end - 2500),
-        late: measure(F, fl, g2, pic2, end - 2500),
+        first: await measure(F, fl, g1, pic1 + 500, t2),
+        firstDuringLateJoin: await measure(F, fl, g1, pic2, end - 2500),
+        late: await measure(F, fl, g2, pic2, end - 2500),
         lateJoin: { msAfterKeyframe: keyBefore === undefined ? null : Math.round(t2 - keyBefore), firstPictureMs: Math.round(pic2 - t2), watchedMs: Math.round(end - pic2) },
         keyframeIntervalMs: F.latencyStats(tap.keyframes.slice(1).map((k, i) => k - tap.keyframes[i])),
       });
@@ -298,18 +299,15 @@ async function bare(F, S, v = {}) {
       const g = lab.grab(B);
       const player = v.player ?? 'mpv';
       const mpvArgs = v.mpv ?? MPV_PIXELPASS;
-      let t0;
+      const gst = lab.spawn('gst-launch-1.0', 'gst-launch-1.0', gstArgs(description), { env: sound?.env ?? {} });
+      await waitListening(port, gst);
+      const t0 = Date.now();
       let playerProc;
-      {
-        const gst = lab.spawn('gst-launch-1.0', 'gst-launch-1.0', gstArgs(description), { env: sound?.env ?? {} });
-        await waitListening(port, gst);
-        t0 = Date.now();
-        if (player === 'vlc') {
-          const [cmd, args] = vlcCommand(['vlc', ...(v.vlc ?? VLC_PIXELPASS), url], B.display);
-          playerProc = lab.spawn('vlc', cmd, args);
-        } else {
-          playerProc = lab.spawn('mpv', 'mpv', [...mpvArgs, '--title=flip', url], { env });
-        }
+      if (player === 'vlc') {
+        const [cmd, args] = vlcCommand(['vlc', ...(v.vlc ?? VLC_PIXELPASS), url], B.display);
+        playerProc = lab.spawn('vlc', cmd, args);
+      } else {
+        playerProc = lab.spawn('mpv', 'mpv', [...mpvArgs, '--title=flip', url], { env });
       }
       const pic = await lab.waitForPicture(g, t0, 20_000).catch((e) => {
         const why = playerProc.stderr().trim().split('\n').filter((l) => /rror|fail|annot|No /.test(l)).slice(-3).join(' | ');
@@ -318,7 +316,7 @@ async function bare(F, S, v = {}) {
       await sleep(seconds * 1000);
       const end = Date.now();
       await fl.stop();
-      return { firstPictureMs: Math.round(pic - t0), first: measure(F, fl, g, pic + 500, end - 2500), pipeline: description.replace(/port=\d+/, 'port=P') };
+      return { firstPictureMs: Math.round(pic - t0), first: await measure(F, fl, g, pic + 500, end - 2500), pipeline: description.replace(/port=\d+/, 'port=P') };
     });
   } finally {
     await sound?.stop();
@@ -431,7 +429,12 @@ async function main() {
       if (names.some((n) => STUDY[n].player === 'vlc')) ensureVlcUser();
       for (let r = 0; r < rounds; r++) {
         // Alternate the order each round so a slow stretch of the machine does not hit one variant.
-        for (const n of r % 2 ? [...names].reverse() : names) await run(n, () => bare(F, S, STUDY[n]));
+        // ... and a baseline every few variants, a reference for the machine's load drifting meanwhile.
+        const order = r % 2 ? [...names].reverse() : names;
+        for (let i = 0; i < order.length; i++) {
+          if (i > 0 && i % 6 === 0 && names.length > 6) await run('baseline', () => bare(F, S, STUDY.baseline));
+          await run(order[i], () => bare(F, S, STUDY[order[i]]));
+        }
       }
     } else {
       const names = flags.scenarios.split(',');

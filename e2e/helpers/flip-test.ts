@@ -355,6 +355,8 @@ export interface Grabber {
   readonly proc: LabProcess;
   /** Frames so far, each with its own x11grab time stamp. */
   frames(): GrabFrame[];
+  /** Resolves once frames grabbed up to `t` have reached us (ffmpeg's output lags on a busy machine). */
+  settle(t: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -394,6 +396,15 @@ export function startGrabber(tracker: ProcessTracker, display: string, o: Grabbe
   });
   return {
     proc,
+    async settle(t, timeoutMs = 10_000) {
+      const deadline = now() + timeoutMs;
+      for (;;) {
+        const n = Math.min(stamps.length, pixels.length);
+        if (n > 0 && (stamps[n - 1] ?? 0) >= t) return;
+        if (proc.child.exitCode !== null || now() > deadline) throw new Error(`the grab of ${display} did not reach ${new Date(t).toISOString()}: ${proc.stderr().trim().split('\n').slice(-2).join(' | ')}`);
+        await sleep(50);
+      }
+    },
     frames() {
       const n = Math.min(stamps.length, pixels.length);
       const out: GrabFrame[] = [];
