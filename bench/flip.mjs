@@ -31,6 +31,10 @@ const { values: flags } = parseArgs({
     study: { type: 'boolean', default: false },
     only: { type: 'string' },
     seed: { type: 'string', default: '1' },
+    // Before each run, wait (up to --max-wait s) until the machine is this idle over 3 s: other agents' builds
+    // and tests share the 2 cores, and a starved player or encoder measures the machine, not the pipeline.
+    'min-idle': { type: 'string', default: '60' },
+    'max-wait': { type: 'string', default: '240' },
   },
 });
 const rounds = Number(flags.rounds);
@@ -38,6 +42,24 @@ const seconds = Number(flags.seconds);
 const log = (m) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+/** Total and idle CPU ticks, all cores (/proc/stat). */
+function cpuTicks() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { total: f.reduce((a, b) => a + b, 0), idle: f[3] + f[4] };
+}
+const idlePercent = (a, b) => Math.round((100 * (b.idle - a.idle)) / Math.max(1, b.total - a.total));
+
+/** Waits until the machine is at least `min-idle` % idle over 3 s, or `max-wait` s passed; returns what it saw. */
+async function waitForQuiet() {
+  const deadline = Date.now() + Number(flags['max-wait']) * 1000;
+  for (;;) {
+    const a = cpuTicks();
+    await sleep(3000);
+    const idle = idlePercent(a, cpuTicks());
+    if (idle >= Number(flags['min-idle'])) return { idleBefore: idle, waitedS: Math.round((Date.now() + Number(flags['max-wait']) * 1000 - deadline) / 1000) };
+    if (Date.now() > deadline) return { idleBefore: idle, waitedS: Number(flags['max-wait']), busy: true };
+  }
+}
 const TEST_ENV = { PIXELPASS_RELAY: 'off', PIXELPASS_BIND: '127.0.0.1:0' };
 const VLC_USER = 'pxvlc';
 
@@ -368,8 +390,8 @@ const STUDY = {
   'mpv --framedrop=no': { mpv: [...MPV_PIXELPASS, '--framedrop=no'] },
   'mpv --framedrop=decoder+vo': { mpv: [...MPV_PIXELPASS, '--framedrop=decoder+vo'] },
   'mpv --vo=x11': { mpv: [...MPV_PIXELPASS, '--vo=x11'] },
-  'mpv --vo=gpu (llvmpipe)': { mpv: [...MPV_PIXELPASS, '--vo=gpu'] },
-  'mpv --vo=gpu --opengl-swapinterval=0': { mpv: [...MPV_PIXELPASS, '--vo=gpu', '--opengl-swapinterval=0'] },
+  'mpv --vo=gpu --gpu-sw (llvmpipe)': { mpv: [...MPV_PIXELPASS, '--vo=gpu', '--gpu-sw'] },
+  'mpv --vo=gpu --gpu-sw --opengl-swapinterval=0': { mpv: [...MPV_PIXELPASS, '--vo=gpu', '--gpu-sw', '--opengl-swapinterval=0'] },
   // combinations
   'untimed + no-videorate': { videorate: false, mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
   'untimed + vo=x11': { mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
@@ -409,11 +431,13 @@ async function main() {
   F.requireFlipTools('gst-launch-1.0');
   const result = { machine: machine(), rounds, seconds, command: `node bench/flip.mjs ${process.argv.slice(2).join(' ')}`.trim(), results: {}, failures: [] };
   const run = async (name, fn) => {
+    const quiet = await waitForQuiet();
     const before = loadavg();
-    log(`${name} (load ${before.join(' ')})`);
+    log(`${name} (load ${before.join(' ')}, ${quiet.idleBefore} % idle${quiet.busy ? ' — still busy, measuring anyway' : ''}${quiet.waitedS ? `, waited ${quiet.waitedS} s` : ''})`);
+    const ticks = cpuTicks();
     try {
       const r = await fn();
-      const entry = { loadavg: { before, after: loadavg() }, ...r };
+      const entry = { loadavg: { before, after: loadavg() }, machineIdlePercent: { before: quiet.idleBefore, during: idlePercent(ticks, cpuTicks()) }, ...r };
       (result.results[name] ??= []).push(entry);
       const fig = (m) => (m ? `p50 ${m.p50} p95 ${m.p95} n ${m.n} missed ${m.missed}` : '');
       log(`  ${name}: ${['floor', 'first', 'late'].filter((k) => r[k]).map((k) => `${k} ${fig(r[k])}`).join('; ')}`);
@@ -471,6 +495,7 @@ function summarize(results) {
     const fp = runs.map((r) => r.firstPictureMs).filter(Number.isFinite);
     if (fp.length) o.firstPictureMs = med(fp);
     o.loadavg1 = runs.map((r) => r.loadavg.before[0]);
+    o.idlePercentBefore = runs.map((r) => r.machineIdlePercent.before);
     out[name] = o;
   }
   return out;
