@@ -500,7 +500,7 @@ export interface PairOptions {
 /**
  * Pairs the k-th change on A with the k-th change seen on B. In order: each change
  * seen on B goes to the earliest change on A not yet paired that has its colour
- * and came before it; the changes it skips are missed. With distinct consecutive
+ * and was started before it; the changes it skips are missed. With distinct consecutive
  * colours, that is the k-th-with-k-th pairing, and it stays right when B misses
  * (or merges) changes. The first picture on B is not a change.
  */
@@ -516,7 +516,8 @@ export function pairChanges(changes: readonly FlipChange[], transitions: readonl
   for (const tr of transitions) {
     if (tr.from === undefined) continue;
     let j = next;
-    while (j < window.length && !(window[j]!.colour === tr.colour && window[j]!.at <= tr.t)) j++;
+    // spawnedAt, not at: on a busy machine we may learn of xsetroot's exit after B already shows the change.
+    while (j < window.length && !(window[j]!.colour === tr.colour && window[j]!.spawnedAt <= tr.t)) j++;
     const c = window[j];
     if (c === undefined || tr.t - c.at > maxLatency) {
       unmatched.push(tr);
