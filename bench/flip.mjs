@@ -149,9 +149,9 @@ async function waitListening(port, proc, timeoutMs = 15_000) {
   }
 }
 
-function vlcCommand(args, display) {
+function vlcCommand(args, display, path = process.env.PATH) {
   // VLC refuses to run as root: an unprivileged user, on an Xvfb without XAUTHORITY.
-  const env = ['env', '-u', 'XDG_RUNTIME_DIR', '-u', 'XAUTHORITY', `DISPLAY=${display}`, `HOME=/home/${VLC_USER}`];
+  const env = ['env', '-u', 'XDG_RUNTIME_DIR', '-u', 'XAUTHORITY', `DISPLAY=${display}`, `HOME=/home/${VLC_USER}`, `PATH=${path}`];
   return process.getuid?.() === 0 ? ['runuser', ['-u', VLC_USER, '--', ...env, ...args]] : [args[0], args.slice(1)];
 }
 
@@ -230,7 +230,7 @@ const seed = () => seedCounter++;
  * joiner on C joins ~1.3 s after a keyframe (timed by a tap on the first viewer's URL)
  * and is watched for `seconds` after its first picture, alongside the first viewer.
  */
-async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, viewerEnv = {}, hostArgs = [], mpvExtra } = {}) {
+async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, viewerEnv = {}, hostArgs = [], mpvExtra, vlcCaching } = {}) {
   const sound = audio ? await S.startSoundServer() : undefined;
   // "pixelpass with other mpv flags" without touching the launcher: an `mpv` first on the viewer's PATH that
   // appends them to pixelpass's own (mpv: the last value of an option wins).
@@ -238,6 +238,14 @@ async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, vie
   if (shim) {
     writeFileSync(join(shim, 'mpv'), `#!/bin/sh\nexec /usr/bin/mpv "$@" ${mpvExtra.map(shq).join(' ')}\n`, { mode: 0o755 });
     viewerEnv = { ...viewerEnv, PATH: `${shim}:${process.env.PATH}` };
+  }
+  // VLC: the same for its caching, replacing pixelpass's values (VLC options after the MRL would be the item's).
+  const vlcShim = vlcCaching === undefined ? undefined : mkdtempSync(join(tmpdir(), 'pp-flip-vlc-'));
+  if (vlcShim) {
+    const drop = 'case "$a" in --network-caching=*|--live-caching=*) ;; *) set -- "$@" "$a";; esac';
+    writeFileSync(join(vlcShim, 'vlc'), `#!/bin/sh\nfor a in "$@"; do shift; ${drop}; done\nexec /usr/bin/vlc --network-caching=${vlcCaching} --live-caching=${vlcCaching} "$@"\n`, { mode: 0o755 });
+    execFileSync('chmod', ['755', vlcShim]);
+    viewerEnv = { ...viewerEnv, PATH: `${vlcShim}:${process.env.PATH}` };
   }
   try {
     return await withLab(F, late ? 3 : 2, async (lab) => {
@@ -252,7 +260,7 @@ async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, vie
       const view = (display) => {
         const cli = [process.execPath, CLI, 'view', ticket, '--player', player];
         if (player === 'vlc') {
-          const [cmd, args] = vlcCommand([...cli], display.display);
+          const [cmd, args] = vlcCommand([...cli], display.display, viewerEnv.PATH);
           return lab.spawn('pixelpass view (vlc)', cmd, args, { env: { ...env, ...viewerEnv } });
         }
         return lab.spawn('pixelpass view', cli[0], cli.slice(1), { env: { ...env, ...viewerEnv, DISPLAY: display.display } });
@@ -303,7 +311,7 @@ async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, vie
     });
   } finally {
     await sound?.stop();
-    if (shim) rmSync(shim, { recursive: true, force: true });
+    for (const d of [shim, vlcShim]) if (d) rmSync(d, { recursive: true, force: true });
   }
 }
 
@@ -358,6 +366,13 @@ const SCENARIOS = {
   audio: (F, S) => pixelpass(F, S, { player: 'mpv', audio: true, late: false }),
   /** pixelpass with the recommended mpv flags (see the report), first viewer and late joiner. */
   'pixelpass-untimed': (F, S) => pixelpass(F, S, { player: 'mpv', mpvExtra: ['--untimed=yes'] }),
+  'pixelpass-tuned': (F, S) => pixelpass(F, S, { player: 'mpv', mpvExtra: ['--untimed=yes', '--vo=x11'] }),
+  'pixelpass-60': (F, S) => pixelpass(F, S, { player: 'mpv', hostArgs: ['--fps', '60'] }),
+  'pixelpass-60-tuned': (F, S) => pixelpass(F, S, { player: 'mpv', hostArgs: ['--fps', '60'], mpvExtra: ['--untimed=yes', '--vo=x11'] }),
+  'vlc-caching-50': (F, S) => pixelpass(F, S, { player: 'vlc', late: false, vlcCaching: 50 }),
+  'vlc-caching-0': (F, S) => pixelpass(F, S, { player: 'vlc', late: false, vlcCaching: 0 }),
+  'vlc-caching-1000': (F, S) => pixelpass(F, S, { player: 'vlc', late: false, vlcCaching: 1000 }),
+  'audio-tuned': (F, S) => pixelpass(F, S, { player: 'mpv', audio: true, late: false, mpvExtra: ['--untimed=yes', '--vo=x11'] }),
 };
 
 /** Per-stage study: the bare pipeline with one thing changed at a time. */
@@ -396,6 +411,13 @@ const STUDY = {
   'untimed + no-videorate': { videorate: false, mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
   'untimed + vo=x11': { mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
   'untimed + no-videorate + ultrafast': { videorate: false, x264: X264.replace('veryfast', 'ultrafast'), mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
+  'mpegtsmux alignment=0': { mux: 'alignment=0' },
+  'align-1 + untimed': { mux: '', mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
+  'align-1 + untimed + vo=x11': { mux: '', mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
+  'align-1 + untimed + vo=x11 + no-videorate': { mux: '', videorate: false, mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
+  'align-1 + untimed + vo=x11 + ultrafast': { mux: '', x264: X264.replace('veryfast', 'ultrafast'), mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
+  'fps=60 align-1 + untimed + vo=x11': { fps: 60, mux: '', mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
+  'fps=60 align-1 + untimed + vo=x11 + ultrafast': { fps: 60, mux: '', x264: X264.replace('veryfast', 'ultrafast').replace('key-int-max=60', 'key-int-max=120'), mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
   'fps=60 baseline': { fps: 60 },
   'fps=60 untimed': { fps: 60, mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
   'fps=60 untimed + no-videorate + ultrafast': { fps: 60, videorate: false, x264: X264.replace('veryfast', 'ultrafast').replace('key-int-max=60', 'key-int-max=120'), mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
