@@ -30,6 +30,7 @@ const { values: flags } = parseArgs({
     scenarios: { type: 'string', default: 'floor,pixelpass,bare,vlc,audio' },
     study: { type: 'boolean', default: false },
     only: { type: 'string' },
+    paired: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
     // Before each run, wait (up to --max-wait s) until the machine is this idle over 3 s: other agents' builds
     // and tests share the 2 cores, and a starved player or encoder measures the machine, not the pipeline.
@@ -315,38 +316,56 @@ async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, vie
   }
 }
 
-/** The bare pipeline into tcpserversink (or a shell pipe), played by mpv or VLC directly. */
-async function bare(F, S, v = {}) {
+/** Starts one bare chain from display A to display B: gst into tcpserversink, the player on B, a grab of B. */
+async function startBare(lab, A, B, v, sound) {
+  const port = await freePort();
+  const env = { ...(sound?.env ?? {}), DISPLAY: B.display };
+  const description = barePipeline(A.display, { ...v, audio: v.audio && sound ? 'pp_test_speakers.monitor' : undefined }, port);
+  const url = `tcp://127.0.0.1:${port}`;
+  const g = lab.grab(B);
+  const gst = lab.spawn('gst-launch-1.0', 'gst-launch-1.0', gstArgs(description), { env: sound?.env ?? {} });
+  await waitListening(port, gst);
+  const t0 = Date.now();
+  let player;
+  if ((v.player ?? 'mpv') === 'vlc') {
+    const [cmd, args] = vlcCommand(['vlc', ...(v.vlc ?? VLC_PIXELPASS), url], B.display);
+    player = lab.spawn('vlc', cmd, args);
+  } else {
+    player = lab.spawn('mpv', 'mpv', [...(v.mpv ?? MPV_PIXELPASS), '--title=flip', url], { env });
+  }
+  const picture = lab.waitForPicture(g, t0, 20_000).catch((e) => {
+    const why = player.stderr().trim().split('\n').filter((l) => /rror|fail|annot|No /.test(l)).slice(-3).join(' | ');
+    throw new Error(`${e.message}; ${player.name} ${player.child.exitCode === null ? 'running' : `exited ${player.child.exitCode}`}: ${why}`);
+  });
+  return { g, t0, picture, pipeline: description.replace(/port=\d+/, 'port=P') };
+}
+
+/**
+ * The bare pipeline into tcpserversink, played by mpv or VLC directly. With `paired`, the
+ * baseline runs at the same time from the same display A to a second display: both see the
+ * same changes under the same machine load, and the per-change difference is the variant's cost.
+ */
+async function bare(F, S, v = {}, paired = false) {
   const sound = v.audio ? await S.startSoundServer() : undefined;
   try {
-    return await withLab(F, 2, async (lab) => {
-      const [A, B] = lab.displays;
-      const port = await freePort();
-      const env = { ...(sound?.env ?? {}), DISPLAY: B.display };
-      const description = barePipeline(A.display, { ...v, audio: sound ? `${'pp_test_speakers'}.monitor` : undefined }, port);
-      const url = `tcp://127.0.0.1:${port}`;
+    return await withLab(F, paired ? 3 : 2, async (lab) => {
+      const [A, B, C] = lab.displays;
       const fl = lab.flip(A, { seed: seed() });
-      const g = lab.grab(B);
-      const player = v.player ?? 'mpv';
-      const mpvArgs = v.mpv ?? MPV_PIXELPASS;
-      const gst = lab.spawn('gst-launch-1.0', 'gst-launch-1.0', gstArgs(description), { env: sound?.env ?? {} });
-      await waitListening(port, gst);
-      const t0 = Date.now();
-      let playerProc;
-      if (player === 'vlc') {
-        const [cmd, args] = vlcCommand(['vlc', ...(v.vlc ?? VLC_PIXELPASS), url], B.display);
-        playerProc = lab.spawn('vlc', cmd, args);
-      } else {
-        playerProc = lab.spawn('mpv', 'mpv', [...mpvArgs, '--title=flip', url], { env });
-      }
-      const pic = await lab.waitForPicture(g, t0, 20_000).catch((e) => {
-        const why = playerProc.stderr().trim().split('\n').filter((l) => /rror|fail|annot|No /.test(l)).slice(-3).join(' | ');
-        throw new Error(`${e.message}; ${playerProc.name} ${playerProc.child.exitCode === null ? 'running' : `exited ${playerProc.child.exitCode}`}: ${why}`);
-      });
+      const chains = [await startBare(lab, A, B, v, sound)];
+      if (paired) chains.push(await startBare(lab, A, C, STUDY.baseline, sound));
+      const pics = await Promise.all(chains.map((c) => c.picture));
+      const from = Math.max(...pics) + 500;
       await sleep(seconds * 1000);
       const end = Date.now();
       await fl.stop();
-      return { firstPictureMs: Math.round(pic - t0), first: await measure(F, fl, g, pic + 500, end - 2500), pipeline: description.replace(/port=\d+/, 'port=P') };
+      const [mine, base] = await Promise.all(chains.map((c) => measure(F, fl, c.g, from, end - 2500)));
+      const out = { firstPictureMs: Math.round(pics[0] - chains[0].t0), first: mine, pipeline: chains[0].pipeline };
+      if (base) {
+        const baseBy = new Map(base.samples.map((x) => [x.at, x.ms]));
+        const deltas = mine.samples.filter((x) => baseBy.has(x.at)).map((x) => x.ms - baseBy.get(x.at));
+        Object.assign(out, { baseline: base, deltaVsBaseline: F.latencyStats(deltas) });
+      }
+      return out;
     });
   } finally {
     await sound?.stop();
@@ -462,7 +481,8 @@ async function main() {
       const entry = { loadavg: { before, after: loadavg() }, machineIdlePercent: { before: quiet.idleBefore, during: idlePercent(ticks, cpuTicks()) }, ...r };
       (result.results[name] ??= []).push(entry);
       const fig = (m) => (m ? `p50 ${m.p50} p95 ${m.p95} n ${m.n} missed ${m.missed}` : '');
-      log(`  ${name}: ${['floor', 'first', 'late'].filter((k) => r[k]).map((k) => `${k} ${fig(r[k])}`).join('; ')}`);
+      const delta = r.deltaVsBaseline ? `; vs baseline at the same time: ${r.deltaVsBaseline.p50 > 0 ? '+' : ''}${r.deltaVsBaseline.p50} ms (baseline p50 ${r.baseline.p50})` : '';
+      log(`  ${name}: ${['floor', 'first', 'late'].filter((k) => r[k]).map((k) => `${k} ${fig(r[k])}`).join('; ')}${delta}`);
     } catch (err) {
       result.failures.push(`${name}: ${err.message}`);
       log(`  ${name} FAILED: ${err.message}`);
@@ -478,8 +498,8 @@ async function main() {
         // ... and a baseline every few variants, a reference for the machine's load drifting meanwhile.
         const order = r % 2 ? [...names].reverse() : names;
         for (let i = 0; i < order.length; i++) {
-          if (i > 0 && i % 6 === 0 && names.length > 6) await run('baseline', () => bare(F, S, STUDY.baseline));
-          await run(order[i], () => bare(F, S, STUDY[order[i]]));
+          if (!flags.paired && i > 0 && i % 6 === 0 && names.length > 6) await run('baseline', () => bare(F, S, STUDY.baseline));
+          await run(order[i], () => bare(F, S, STUDY[order[i]], flags.paired));
         }
       }
     } else {
@@ -506,12 +526,12 @@ function summarize(results) {
   const out = {};
   for (const [name, runs] of Object.entries(results)) {
     const o = {};
-    for (const view of ['floor', 'first', 'firstDuringLateJoin', 'late']) {
+    for (const view of ['floor', 'first', 'firstDuringLateJoin', 'late', 'baseline', 'deltaVsBaseline']) {
       const vs = runs.map((r) => r[view]).filter(Boolean);
       if (!vs.length) continue;
       o[view] = {
         p50: med(vs.map((x) => x.p50)), p95: med(vs.map((x) => x.p95)), min: Math.min(...vs.map((x) => x.min)), max: Math.max(...vs.map((x) => x.max)),
-        n: vs.reduce((a, x) => a + x.n, 0), missed: vs.reduce((a, x) => a + x.missed, 0), runsP50: vs.map((x) => x.p50),
+        n: vs.reduce((a, x) => a + x.n, 0), missed: vs.reduce((a, x) => a + (x.missed ?? 0), 0), runsP50: vs.map((x) => x.p50),
       };
     }
     const fp = runs.map((r) => r.firstPictureMs).filter(Number.isFinite);
