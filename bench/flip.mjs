@@ -437,6 +437,7 @@ const STUDY = {
   'align-1 + untimed + vo=x11 + ultrafast': { mux: '', x264: X264.replace('veryfast', 'ultrafast'), mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
   'fps=60 align-1 + untimed + vo=x11': { fps: 60, mux: '', mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
   'fps=60 align-1 + untimed + vo=x11 + ultrafast': { fps: 60, mux: '', x264: X264.replace('veryfast', 'ultrafast').replace('key-int-max=60', 'key-int-max=120'), mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
+  'fps=60 align-1 + untimed + vo=x11 + no-videorate': { fps: 60, mux: '', videorate: false, mpv: [...replaceFlag(MPV_PIXELPASS, 'untimed', 'yes'), '--vo=x11'] },
   'fps=60 baseline': { fps: 60 },
   'fps=60 untimed': { fps: 60, mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
   'fps=60 untimed + no-videorate + ultrafast': { fps: 60, videorate: false, x264: X264.replace('veryfast', 'ultrafast').replace('key-int-max=60', 'key-int-max=120'), mpv: replaceFlag(MPV_PIXELPASS, 'untimed', 'yes') },
