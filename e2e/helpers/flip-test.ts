@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createInterface } from 'node:readline';
 import { requireTools } from './require-tools.js';
-import { startXvfb, type XvfbServer } from './xvfb.js';
+import { startXvfb, stopAllXvfb, type XvfbServer } from './xvfb.js';
 
 /**
  * The "flip test": glass-to-glass latency as a user sees it. Display A changes its
@@ -133,7 +133,9 @@ function hookSignals(): void {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       for (const t of trackers) t.killNow();
-      process.exit(130);
+      // The displays too (xvfb.ts stops every server it started), then exit whatever happens.
+      setTimeout(() => process.exit(130), 4000).unref();
+      void stopAllXvfb().finally(() => process.exit(130));
     });
   }
 }
