@@ -231,7 +231,7 @@ const seed = () => seedCounter++;
  * joiner on C joins ~1.3 s after a keyframe (timed by a tap on the first viewer's URL)
  * and is watched for `seconds` after its first picture, alongside the first viewer.
  */
-async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, viewerEnv = {}, hostArgs = [], mpvExtra, vlcCaching } = {}) {
+async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, viewerEnv = {}, hostArgs = [], hostEnv = {}, mpvExtra, vlcCaching } = {}) {
   const sound = audio ? await S.startSoundServer() : undefined;
   // "pixelpass with other mpv flags" without touching the launcher: an `mpv` first on the viewer's PATH that
   // appends them to pixelpass's own (mpv: the last value of an option wins).
@@ -255,7 +255,7 @@ async function pixelpass(F, S, { player = 'mpv', audio = false, late = true, vie
       const fl = lab.flip(A, { seed: seed() });
       const host = lab.spawn('pixelpass host', process.execPath, [
         CLI, 'host', '--source', 'x11', '--display', A.display, '--max-viewers', '4', ...(audio ? ['--audio', 'system'] : ['--no-audio']), ...hostArgs,
-      ], { env });
+      ], { env: { ...env, ...hostEnv } });
       const ticket = await host.waitLine((l) => l.startsWith('pixelpass'), 60_000);
       const g1 = lab.grab(B);
       const view = (display) => {
