@@ -136,6 +136,7 @@ export async function buildHost(
       media: {
         fps: o.fps,
         bitrateKbps: o.bitrateKbps,
+        renditions: o.renditions,
         keyframeIntervalSec: o.keyframeIntervalSec,
         maxWidth: o.maxWidth,
         maxHeight: o.maxHeight,

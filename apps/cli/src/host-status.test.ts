@@ -72,6 +72,11 @@ describe('status formatting', () => {
     [{ kind: 'left', viewer: viewer('ab12', 'direct', 3), reason: 'viewer closed the stream', watching: 0, maxViewers: 2 }, 'viewer ab12 left: viewer closed the stream; 0/2 watching'],
     [{ kind: 'dropped', viewer: viewer('ab12', 'direct', 3), reason: 'not reading for 16 s', watching: 1, maxViewers: 3 }, 'viewer ab12 disconnected: not reading for 16 s; 1/3 watching'],
     [{ kind: 'skipped', viewer: viewer('ab12', 'direct', 3), bytes: 1_234_567 }, 'viewer ab12 fell behind; skipped 1.2 MB to the next keyframe'],
+    [
+      { kind: 'switched', viewer: { ...viewer('ab12', 'direct', 3), renditionLabel: '540p 857 kbit/s', rendition: 2, rateBps: 1_100_000 }, from: 0, to: 2 },
+      'viewer ab12 steps down to 540p 857 kbit/s; its link carries about 1.1 Mbit/s',
+    ],
+    [{ kind: 'switched', viewer: { ...viewer('ab12', 'direct', 3), renditionLabel: '720p 2.0 Mbit/s', rendition: 1 }, from: 2, to: 1 }, 'viewer ab12 steps up to 720p 2.0 Mbit/s'],
   ])('event → %s', (event, text) => expect(formatEvent(event)).toBe(text));
 
   it.each<[PublishEvent, string]>([
@@ -92,6 +97,11 @@ describe('status formatting', () => {
       { ...base, viewers: [viewer('ab12', 'direct', 3), viewer('cd34', 'relay', 40.4, 2)] },
       'summary',
       'status: 2/2 viewers (ab12 direct 3 ms, cd34 relay 40 ms), out 8.1 Mbit/s, skips 3, drops 1, capture running',
+    ],
+    [
+      { ...base, viewers: [{ ...viewer('ab12', 'direct', 3), renditionLabel: '720p 2.0 Mbit/s', rendition: 1, delayMs: 140 }] },
+      'live',
+      '1/2 viewers (ab12 direct 3 ms 720p 140 ms behind) · out 8.1 Mbit/s · skips 3 · drops 1 · capture running',
     ],
     [
       { ...base, capture: 'lingering' as const, viewers: [viewer('ab12', 'unknown', null)] },

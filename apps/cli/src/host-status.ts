@@ -34,7 +34,8 @@ export type StatusEvent =
   | { readonly kind: 'joined'; readonly viewer: ViewerStats; readonly watching: number; readonly maxViewers: number }
   | { readonly kind: 'left'; readonly viewer: ViewerStats; readonly reason: string; readonly watching: number; readonly maxViewers: number }
   | { readonly kind: 'dropped'; readonly viewer: ViewerStats; readonly reason: string; readonly watching: number; readonly maxViewers: number }
-  | { readonly kind: 'skipped'; readonly viewer: ViewerStats; readonly bytes: number };
+  | { readonly kind: 'skipped'; readonly viewer: ViewerStats; readonly bytes: number }
+  | { readonly kind: 'switched'; readonly viewer: ViewerStats; readonly from: number; readonly to: number };
 
 export type PublishEvent =
   | { readonly kind: 'connected'; readonly target: PublishStats }
@@ -84,12 +85,18 @@ export function formatEvent(e: StatusEvent): string {
       return `${who} disconnected: ${e.reason}; ${count(e.watching, e.maxViewers)}`;
     case 'skipped':
       return `${who} fell behind; skipped ${formatBytes(e.bytes)} to the next keyframe`;
+    case 'switched': {
+      const link = e.viewer.rateBps === undefined ? '' : `; its link carries about ${formatBitrate(e.viewer.rateBps)}`;
+      return `${who} ${e.to > e.from ? 'steps down' : 'steps up'} to ${e.viewer.renditionLabel}${link}`;
+    }
   }
 }
 
 function viewerShort(v: ViewerStats): string {
   const rtt = v.path.rttMs === null ? '' : ` ${Math.round(v.path.rttMs)} ms`;
-  return `${v.label} ${v.path.kind === 'unknown' ? '?' : v.path.kind}${rtt}`;
+  // With a ladder: the rendition it gets ("720p") and how far behind live the host has it.
+  const rendition = v.renditionLabel ? ` ${v.renditionLabel.split(' ')[0]} ${v.delayMs} ms behind` : '';
+  return `${v.label} ${v.path.kind === 'unknown' ? '?' : v.path.kind}${rtt}${rendition}`;
 }
 
 /**
@@ -152,6 +159,7 @@ export class HostStatusDisplay {
       this.log.info(formatEvent({ kind: 'left', viewer, reason, watching: s.viewerCount, maxViewers: max }));
     };
     const skipped = (viewer: ViewerStats, bytes: number): void => this.log.warn(formatEvent({ kind: 'skipped', viewer, bytes }));
+    const switched = (viewer: ViewerStats, from: number, to: number): void => this.log.info(formatEvent({ kind: 'switched', viewer, from, to }));
     const dropped = (viewer: ViewerStats, reason: string): void => {
       this.#dropped.add(viewer.id);
       // Reported before the hub removes it, so it is still counted.
@@ -161,6 +169,7 @@ export class HostStatusDisplay {
     s.on('viewer-left', left);
     s.on('viewer-skipped', skipped);
     s.on('viewer-dropped', dropped);
+    s.on('viewer-switched', switched);
     const pubConnected = (target: PublishStats): void => {
       this.#outage.delete(target.label);
       this.log.info(formatPublishEvent({ kind: 'connected', target }));
@@ -186,6 +195,7 @@ export class HostStatusDisplay {
       s.off('viewer-left', left);
       s.off('viewer-skipped', skipped);
       s.off('viewer-dropped', dropped);
+      s.off('viewer-switched', switched);
       s.off('publish-connected', pubConnected);
       s.off('publish-failed', pubFailed);
       s.off('publish-lost', pubLost);

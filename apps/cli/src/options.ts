@@ -16,6 +16,8 @@ export interface HostOptions extends TransportChoice {
   readonly app?: string | undefined;
   readonly fps: number;
   readonly bitrateKbps: number;
+  /** Encodes at once for viewers on different links (1: no adaptation). */
+  readonly renditions: number;
   readonly keyframeIntervalSec: number;
   readonly maxWidth?: number | undefined;
   readonly maxHeight?: number | undefined;

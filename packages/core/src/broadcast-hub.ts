@@ -368,6 +368,11 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
     this.#ladderLabels = ladder.map((r) => r.label);
   }
 
+  /** How many renditions the host encodes (1: no adaptation). */
+  get renditions(): number {
+    return this.#ladderBps.length;
+  }
+
   /** What rendition `index` is called ('' without a ladder). */
   renditionLabel(index: number): string {
     return this.#ladderLabels[index] ?? '';

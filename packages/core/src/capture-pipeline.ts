@@ -4,7 +4,7 @@ import { errorMessage, PipelineFailed, PixelpassError, throwIfAborted } from './
 import type { Logger } from './logger.js';
 import { TsPacketAligner } from './mpeg-ts.js';
 import { describeRendition, LADDER_STEPS, planLadder } from './ladder.js';
-import { composePipeline, topSize } from './pipeline.js';
+import { composePipeline, SOUND_KBPS, topSize, TS_OVERHEAD } from './pipeline.js';
 import type { AudioSession, AudioSource } from './ports/audio.js';
 import type { CaptureSession, CaptureSource } from './ports/capture.js';
 import type { EncodeSettings, Encoder } from './ports/encoder.js';
@@ -17,9 +17,6 @@ export interface CaptureSettings extends EncodeSettings {
   /** At most this many renditions (1: one encode, no adaptation). Default: the whole ladder. */
   readonly renditions?: number;
 }
-
-/** MPEG-TS and PES headers on top of the codecs' bitrates, for comparing with what a link carries. */
-const WIRE_OVERHEAD = 1.08;
 
 export interface CapturePipelineDeps {
   readonly capture: CaptureSource;
@@ -90,7 +87,7 @@ export class CapturePipeline {
       hub.reset();
       const running = await runner.start(spec);
       const audioKbps = audioSession ? this.#audioKbps() : 0;
-      hub.setLadder(ladder.map((r) => ({ bitrateBps: (r.bitrateKbps + audioKbps) * 1000 * WIRE_OVERHEAD, label: describeRendition(r) })));
+      hub.setLadder(ladder.map((r) => ({ bitrateBps: (r.bitrateKbps + audioKbps) * 1000 * TS_OVERHEAD, label: describeRendition(r) })));
       if (ladder.length > 1) running.control?.keyframeEvery(this.settings.keyframeIntervalSec);
       log.info(
         `capture started: ${session.description}${audioSession ? ` + ${audioSession.description}` : ', no audio'}, ${this.deps.encoder.id}${
@@ -106,7 +103,7 @@ export class CapturePipeline {
   }
 
   #audioKbps(): number {
-    return this.settings.audioBitrateKbps ?? 96;
+    return this.settings.audioBitrateKbps ?? SOUND_KBPS;
   }
 
   async #openAudio(signal: AbortSignal): Promise<AudioSession | undefined> {

@@ -51,6 +51,8 @@ export interface HostSessionEvents {
   'viewer-left': [viewer: ViewerStats, reason: string];
   'viewer-skipped': [viewer: ViewerStats, droppedBytes: number];
   'viewer-dropped': [viewer: ViewerStats, reason: string];
+  /** The hub moved a viewer to another rendition (its link changed). */
+  'viewer-switched': [viewer: ViewerStats, from: number, to: number];
   'capture-started': [];
   'capture-stopped': [reason: string];
   'capture-failed': [reason: string];
@@ -95,7 +97,8 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
       .on('viewer-joined', (l, v) => isPublishLabel(l) || this.emit('viewer-joined', v))
       .on('viewer-left', (l, reason, v) => isPublishLabel(l) || this.emit('viewer-left', v, reason))
       .on('viewer-skipped', (l, bytes, v) => (isPublishLabel(l) ? this.#publishSkipped(v, bytes) : this.emit('viewer-skipped', v, bytes)))
-      .on('viewer-dropped', (l, reason, v) => isPublishLabel(l) || this.emit('viewer-dropped', v, reason));
+      .on('viewer-dropped', (l, reason, v) => isPublishLabel(l) || this.emit('viewer-dropped', v, reason))
+      .on('viewer-switched', (l, from, to, v) => isPublishLabel(l) || this.emit('viewer-switched', v, from, to));
     this.#supervisor
       .on('capture-started', () => this.emit('capture-started'))
       .on('capture-stopped', (reason) => {

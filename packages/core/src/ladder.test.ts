@@ -9,7 +9,8 @@ describe('planLadder', () => {
     ['1080p at 6 Mbit/s: four rungs down to ~400 kbit/s', { width: 1920, height: 1080 }, 6000, undefined, [['1920x1080', 6000], ['1280x720', 2000], ['960x540', 857], ['720x404', 375]]],
     ['720p at 3 Mbit/s: the bottom rung would be under 200 kbit/s', { width: 1280, height: 720 }, 3000, undefined, [['1280x720', 3000], ['852x480', 1000], ['640x360', 429]]],
     ['one rung asked for: a single encode', { width: 1920, height: 1080 }, 6000, 1, [['1920x1080', 6000]]],
-    ['two rungs asked for', { width: 1920, height: 1080 }, 6000, 2, [['1920x1080', 6000], ['1280x720', 2000]]],
+    ['two rungs: the top and one for ~1 Mbit/s links', { width: 1920, height: 1080 }, 6000, 2, [['1920x1080', 6000], ['960x540', 857]]],
+    ['three rungs (the default): the bottom still fits a 500 kbit/s link', { width: 1280, height: 720 }, 4000, 3, [['1280x720', 4000], ['852x480', 1333], ['480x270', 250]]],
     ['a small window: no rung narrower than 320', { width: 640, height: 480 }, 8000, undefined, [['640x480', 8000], ['426x320', 2667], ['320x240', 1143]]],
     ['a low bitrate: just the top', { width: 1920, height: 1080 }, 500, undefined, [['1920x1080', 500]]],
     ['unknown size (Wayland): lower rungs fit boxes of a 1080p screen', undefined, 6000, undefined, [['top', 6000], ['≤1280x720', 2000], ['≤960x540', 857], ['≤720x404', 375]]],
@@ -18,7 +19,7 @@ describe('planLadder', () => {
   });
 
   it('unknown size with limits: the boxes scale from the limits', () => {
-    expect(sizes(undefined, 6000, 2, { maxWidth: 1280, maxHeight: 720 })).toEqual([['top', 6000], ['≤852x480', 2000]]);
+    expect(sizes(undefined, 6000, 2, { maxWidth: 1280, maxHeight: 720 })).toEqual([['top', 6000], ['≤640x360', 857]]);
   });
 
   it('every size is even (H.264 4:2:0)', () => {

@@ -21,6 +21,13 @@ export const LADDER_STEPS: ReadonlyArray<{ readonly scale: number; readonly bitr
   { scale: 3 / 8, bitrate: 1 / 16 },
 ];
 
+/**
+ * Which steps a ladder of n rungs takes: the top, and lower rungs spread down
+ * to the bottom one (a ~500 kbit/s link) whatever n is, so fewer encodes (less
+ * CPU) still cover slow links, only in coarser steps.
+ */
+const STEPS_FOR: Readonly<Record<number, readonly number[]>> = { 1: [0], 2: [0, 2], 3: [0, 1, 3], 4: [0, 1, 2, 3] };
+
 /** Below this a rung is not worth its encode: it would duplicate the one above at a worse picture. */
 const MIN_RUNG_KBPS = 200;
 /** Smaller than this is not a picture of a screen any more. */
@@ -45,7 +52,8 @@ export function planLadder(
   const out: Rendition[] = [];
   // Unknown size: lower rungs fit a box scaled from the limits (or a 1080p screen); a smaller picture passes through.
   const box = { width: limits.maxWidth ?? ASSUMED_TOP.width, height: limits.maxHeight ?? ASSUMED_TOP.height };
-  for (const step of LADDER_STEPS.slice(0, Math.max(1, rungs))) {
+  const steps = STEPS_FOR[Math.min(Math.max(1, Math.floor(rungs)), LADDER_STEPS.length)]!.map((i) => LADDER_STEPS[i]!);
+  for (const step of steps) {
     const bitrateKbps = Math.round(topKbps * step.bitrate);
     const scaled = (g: VideoGeometry): VideoGeometry => ({ width: even(g.width * step.scale), height: even(g.height * step.scale) });
     const size = top && scaled(top);

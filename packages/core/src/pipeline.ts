@@ -12,6 +12,11 @@ export interface RenditionEncode {
   readonly bound?: VideoGeometry | undefined;
 }
 
+/** Sound's bitrate (AAC) unless the settings say otherwise, kbit/s. */
+export const SOUND_KBPS = 96;
+/** MPEG-TS packet headers, PES headers and PSI over the encoders' bitrates. */
+export const TS_OVERHEAD = 1.08;
+
 /** mpegtsmux's pad for rendition r's video: the pad name sets the PID (see RenditionSplitter). */
 export const renditionPad = (r: number): string => `sink_${RENDITION_PID_BASE + r}`;
 const SOUND_PAD = 'sink_80';
@@ -131,7 +136,7 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
     });
   }
   if (parts.audio) {
-    const kbps = parts.audioBitrateKbps ?? 96;
+    const kbps = parts.audioBitrateKbps ?? SOUND_KBPS;
     branches.push(
       [
         parts.audio.launch,
