@@ -19,15 +19,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, connect } from 'node:net';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CLI, ROOT } from './lib/paths.mjs';
+import { importE2eHelper } from './lib/ts-helpers.mjs';
 
 const { values: flags } = parseArgs({
   options: {
     rounds: { type: 'string', default: '2' },
     seconds: { type: 'string', default: '14' },
-    scenarios: { type: 'string', default: 'floor,pixelpass,bare,vlc,audio' },
+    scenarios: { type: 'string', default: 'floor,pixelpass,bare,vlc,audio,pixelpass-60' },
     study: { type: 'boolean', default: false },
     only: { type: 'string' },
     paired: { type: 'boolean', default: false },
@@ -67,23 +67,10 @@ const VLC_USER = 'pxvlc';
 // ------------------------------------------------------------------ the helper
 
 async function loadHelpers() {
-  const tsc = `${ROOT}node_modules/.bin/tsc`;
-  if (!existsSync(tsc)) throw new Error(`missing ${tsc} (run: scripts/pnpm install --frozen-lockfile)`);
-  const out = mkdtempSync(join(tmpdir(), 'pp-flip-'));
-  const helpers = ['flip-test.ts', 'sound-server.ts'].map((f) => `${ROOT}e2e/helpers/${f}`);
-  try {
-    execFileSync(tsc, [
-      ...helpers, '--outDir', out, '--rootDir', `${ROOT}e2e/helpers`, '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
-      '--target', 'ES2022', '--lib', 'ES2023', '--strict', '--noUncheckedIndexedAccess', '--noImplicitOverride', '--skipLibCheck', '--types', 'node',
-    ], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  } catch (err) {
-    rmSync(out, { recursive: true, force: true });
-    throw new Error(`tsc could not compile the flip helper: ${err.stdout || err.message}`);
-  }
-  writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
-  const F = await import(pathToFileURL(join(out, 'flip-test.js')).href);
-  const S = await import(pathToFileURL(join(out, 'sound-server.js')).href);
-  return { F, S, cleanup: () => rmSync(out, { recursive: true, force: true }) };
+  // The same transpile the links bench uses: the lab the e2e tests run is this one.
+  const F = await importE2eHelper('flip-test');
+  const S = await importE2eHelper('sound-server');
+  return { F, S, cleanup: () => undefined };
 }
 
 // ------------------------------------------------------------------ pipelines and players
@@ -92,9 +79,9 @@ async function loadHelpers() {
 const X264 = 'tune=zerolatency speed-preset=veryfast bitrate=4000 key-int-max=60 bframes=0 byte-stream=true';
 const LEAKY = 'queue max-size-buffers=3 max-size-time=0 max-size-bytes=0 leaky=downstream';
 /** packages/player-launchers mpvArgs (titles aside). */
-const MPV_PIXELPASS = ['--profile=low-latency', '--cache=no', '--demuxer-lavf-o-add=fflags=+nobuffer', '--untimed=no'];
+const MPV_PIXELPASS = ['--profile=low-latency', '--cache=no', '--demuxer-lavf-o-add=fflags=+nobuffer', '--untimed=yes'];
 /** packages/player-launchers vlcArgs. */
-const VLC_PIXELPASS = ['--network-caching=300', '--live-caching=300', '--no-video-title-show'];
+const VLC_PIXELPASS = ['--network-caching=50', '--live-caching=50', '--no-qt-video-autoresize', '--no-video-title-show'];
 
 /**
  * The bare pipeline: pixelpass's capture→encode→mux chain, one element changeable
@@ -108,7 +95,8 @@ function barePipeline(display, v, port) {
   if ((v.queue ?? 'leaky') === 'leaky') chain.push(LEAKY);
   else if (v.queue === 'default') chain.push('queue');
   chain.push('videoconvert');
-  if (v.videorate ?? true) chain.push('videorate');
+  // pixelpass gives a paced source (ximagesrc) no videorate.
+  if (v.videorate ?? false) chain.push('videorate');
   chain.push(`video/x-raw,framerate=${fps}/1`);
   chain.push(`x264enc ${v.x264 ?? X264.replace('key-int-max=60', `key-int-max=${fps * 2}`)}`, 'video/x-h264,profile=constrained-baseline');
   chain.push('h264parse config-interval=-1', 'video/x-h264,stream-format=byte-stream,alignment=au', 'queue', 'mux.');
@@ -120,7 +108,7 @@ function barePipeline(display, v, port) {
     ].join(' ! '));
   }
   const sink = `tcpserversink host=127.0.0.1 port=${port} ${v.tcp ?? 'sync=false'}`;
-  branches.push(`mpegtsmux name=mux ${v.mux ?? 'alignment=7'} ! ${sink}`);
+  branches.push(`mpegtsmux name=mux ${v.mux ?? ''} ! ${sink}`);
   return branches.join('  ');
 }
 

@@ -5,6 +5,7 @@ import { buildHost } from './composition.js';
 import { formatSummary } from './host-summary.js';
 import { HostStatusDisplay } from './host-status.js';
 import type { HostOptions } from './options.js';
+import { startPolicyTrace } from './policy-trace.js';
 import { removeSecretFile, writeSecretFile } from './secret-file.js';
 import type { Shutdown } from './shutdown.js';
 import type { TerminalLine } from './terminal-line.js';
@@ -49,6 +50,7 @@ export async function runHost(
   log.info(`hosting ${capture.id} capture; waiting for viewers (up to ${o.maxViewers})`);
   for (const t of o.publish) log.info(`publishing to ${t.redacted}`);
 
+  shutdown.add(startPolicyTrace(session, process.env.PIXELPASS_POLICY_TRACE, log));
   const status = new HostStatusDisplay(session, line, log, { maxViewers: o.maxViewers });
   status.start();
   shutdown.add(() => status.stop());

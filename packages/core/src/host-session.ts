@@ -5,6 +5,7 @@ import { CapturePipeline, type CaptureSettings } from './capture-pipeline.js';
 import { CaptureSupervisor } from './capture-supervisor.js';
 import { errorMessage, InternalError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { Observation } from './rendition-policy.js';
 import type { AudioSource } from './ports/audio.js';
 import type { CaptureSource } from './ports/capture.js';
 import type { Encoder } from './ports/encoder.js';
@@ -53,6 +54,8 @@ export interface HostSessionEvents {
   'viewer-dropped': [viewer: ViewerStats, reason: string];
   /** The hub moved a viewer to another rendition (its link changed). */
   'viewer-switched': [viewer: ViewerStats, from: number, to: number];
+  /** Each rendition decision's input and outcome, per viewer (PIXELPASS_POLICY_TRACE records them). */
+  'viewer-observed': [label: string, observation: Observation, rendition: number, ladderBps: readonly number[]];
   'capture-started': [];
   'capture-stopped': [reason: string];
   'capture-failed': [reason: string];
@@ -98,7 +101,8 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
       .on('viewer-left', (l, reason, v) => isPublishLabel(l) || this.emit('viewer-left', v, reason))
       .on('viewer-skipped', (l, bytes, v) => (isPublishLabel(l) ? this.#publishSkipped(v, bytes) : this.emit('viewer-skipped', v, bytes)))
       .on('viewer-dropped', (l, reason, v) => isPublishLabel(l) || this.emit('viewer-dropped', v, reason))
-      .on('viewer-switched', (l, from, to, v) => isPublishLabel(l) || this.emit('viewer-switched', v, from, to));
+      .on('viewer-switched', (l, from, to, v) => isPublishLabel(l) || this.emit('viewer-switched', v, from, to))
+      .on('viewer-observed', (l, o, r) => isPublishLabel(l) || this.emit('viewer-observed', l, o, r, this.#hub.ladderBps));
     this.#supervisor
       .on('capture-started', () => this.emit('capture-started'))
       .on('capture-stopped', (reason) => {
