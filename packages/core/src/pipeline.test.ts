@@ -52,6 +52,25 @@ describe('composePipeline', () => {
     expect(d).not.toContain('videoscale');
   });
 
+  it('a ladder of unknown size fits after the tee, per rung: a scaler before it would take the smallest box for all', () => {
+    const d = composePipeline({
+      ...base,
+      maxWidth: 1280,
+      encoders: [
+        { fragment: 'x264enc bitrate=4000' },
+        { fragment: 'x264enc bitrate=1300', bound: { width: 1920, height: 720 } },
+        { fragment: 'x264enc bitrate=250', bound: { width: 718, height: 404 } },
+      ],
+    }).description;
+    const [head] = d.split('  ');
+    expect(head).not.toContain('videoscale');
+    expect(d).toMatch(/renditions\. ! queue [^!]* ! videoscale ! video\/x-raw,width=\[2,1280,2\],height=\[2,16384,2\],[^!]* ! x264enc name=venc0 /);
+    expect(d).toMatch(/renditions\. ! queue [^!]* ! videoscale ! video\/x-raw,width=\[2,1280,2\],height=\[2,720,2\],[^!]* ! x264enc name=venc1 /);
+    expect(d).toMatch(/renditions\. ! queue [^!]* ! videoscale ! video\/x-raw,width=\[2,718,2\],height=\[2,404,2\],[^!]* ! x264enc name=venc2 /);
+    const unlimited = composePipeline({ ...base, encoders: [{ fragment: 'x264enc' }, { fragment: 'x264enc', bound: { width: 718, height: 404 } }] }).description;
+    expect(unlimited).toMatch(/renditions\. ! queue [^!]* ! videoscale method=nearest-neighbour ! video\/x-raw,width=\[2,16384,2\][^!]* ! x264enc name=venc0/);
+  });
+
   it.each([
     [undefined, undefined, 'videoscale method=nearest-neighbour ! video/x-raw,width=[2,16384,2],height=[2,16384,2],pixel-aspect-ratio=1/1'],
     [1280, undefined, 'videoscale ! video/x-raw,width=[2,1280,2],height=[2,16384,2],pixel-aspect-ratio=1/1'],
@@ -90,6 +109,7 @@ describe('composePipeline', () => {
   it('a ladder: one tee after the keyframe point, an encode per rung on its own mux pad (PID), lower rungs scaled', () => {
     const d = composePipeline({
       ...base,
+      geometry: { width: 1280, height: 720 },
       encoders: [{ fragment: 'x264enc bitrate=4000' }, { fragment: 'x264enc bitrate=1300', size: { width: 854, height: 480 } }],
     }).description;
     expect(d).toMatch(/identity name=keyunit silent=true ! tee name=renditions {2}/);

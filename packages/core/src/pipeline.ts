@@ -102,13 +102,17 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
       video.push('videoscale');
       caps += `,width=${size.width},height=${size.height},pixel-aspect-ratio=1/1`;
     }
-  } else {
-    // Without limits videoscale only acts on an odd size: nearest-neighbour then
-    // drops one column or row and keeps text sharp, where bilinear would blur
-    // the whole picture for a 1-pixel change.
-    const limited = parts.maxWidth !== undefined || parts.maxHeight !== undefined;
-    video.push(limited ? 'videoscale' : 'videoscale method=nearest-neighbour', fitCaps(parts.maxWidth, parts.maxHeight));
   }
+  // Unknown size: a scaler fits whatever arrives. Without limits it only acts on
+  // an odd size: nearest-neighbour then drops one column or row and keeps text
+  // sharp, where bilinear would blur the whole picture for a 1-pixel change.
+  const fit = (maxWidth = parts.maxWidth, maxHeight = parts.maxHeight): string[] => [
+    maxWidth !== undefined || maxHeight !== undefined ? 'videoscale' : 'videoscale method=nearest-neighbour',
+    fitCaps(maxWidth, maxHeight),
+  ];
+  // With renditions the fitting happens after the tee, per rung: a scaler before
+  // it would fixate to what every branch prefers, the smallest rung's box.
+  if (!parts.geometry && parts.encoders.length === 1) video.push(...fit());
   // videorate (only for sources that are not paced) duplicates frames when a compositor only sends damage, so the
   // stream keeps its rate and joining viewers get frames at once. skip-to-first:
   // when the first frame comes late (a wlroots compositor on a still screen sends
@@ -127,11 +131,14 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
     // forced at `keyunit` land on the same frame in every rendition.
     branches.push([...video, 'tee name=renditions'].join(' ! '));
     parts.encoders.forEach((e, r) => {
+      const min = (a: number, b: number | undefined): number => (b === undefined ? a : Math.min(a, b));
       const scale = e.size
         ? ['videoscale', `video/x-raw,width=${e.size.width},height=${e.size.height},pixel-aspect-ratio=1/1`]
         : e.bound
-          ? ['videoscale', fitCaps(e.bound.width, e.bound.height)]
-          : [];
+          ? fit(min(e.bound.width, parts.maxWidth), min(e.bound.height, parts.maxHeight))
+          : parts.geometry
+            ? []
+            : fit();
       branches.push(['renditions.', 'queue max-size-buffers=2 max-size-time=0 max-size-bytes=0', ...scale, named(e.fragment, r), ...tail(r)].join(' ! '));
     });
   }
