@@ -12,7 +12,7 @@ import type { MediaRunner } from './ports/media-runner.js';
 import type { HostListener, Transport } from './ports/transport.js';
 import { formatTicket, SECRET_BYTES } from './share-ticket.js';
 import { StreamGate } from './stream-gate.js';
-import { HOST_STOPPED } from './tunnel-protocol.js';
+import { HOST_STOPPED, type RefusalCode } from './tunnel-protocol.js';
 
 /** The ports a host is built from; the composition root chooses the adapters. */
 export interface HostPorts {
@@ -47,6 +47,8 @@ export interface HostSessionEvents {
   'capture-started': [];
   'capture-stopped': [reason: string];
   'capture-failed': [reason: string];
+  /** A stream was refused (wrong secret, full, declined, …): who and why. */
+  'viewer-refused': [peerShortId: string, code: RefusalCode, reason: string];
 }
 
 /**
@@ -100,7 +102,13 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
     const listener = await this.ports.transport.listen();
     this.#listener = listener;
     const gate = new StreamGate(
-      { secret: this.#secret, maxViewers: this.options.maxViewers, hostName: this.options.hostName, approve: this.options.approve },
+      {
+        secret: this.#secret,
+        maxViewers: this.options.maxViewers,
+        hostName: this.options.hostName,
+        approve: this.options.approve,
+        onRefused: (who, code, reason) => this.emit('viewer-refused', who, code, reason),
+      },
       this.#hub,
       this.#supervisor,
       this.ports.log,
@@ -109,6 +117,11 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
       for await (const stream of listener.streams()) void gate.handle(stream);
     })().catch((err: unknown) => this.ports.log.warn(`accepting viewers failed: ${errorMessage(err)}`));
     return formatTicket({ secret: this.#secret, address: listener.address });
+  }
+
+  /** Where the endpoint listens and whether a relay answered; undefined before open(). */
+  get endpoint(): Pick<HostListener, 'id' | 'localAddresses' | 'relayReached'> | undefined {
+    return this.#listener;
   }
 
   /** Resolves when the endpoint stops accepting (closed, or the transport failed). */
