@@ -29,6 +29,7 @@ export * from './http-head.js';
 export * from './stream-gate.js';
 export * from './viewer-link.js';
 export * from './local-stream-server.js';
+export * from './stream-recorder.js';
 export * from './encoder-choice.js';
 export * from './encoder-probe.js';
 export * from './path-lookup.js';
