@@ -1,15 +1,18 @@
-#!/usr/bin/env node
 import { createRequire } from 'node:module';
-import { Command } from 'commander';
-import { TICKET_PREFIX } from '@pixelpass/core';
+import { Command, Option } from 'commander';
+import { UsageError } from '@pixelpass/core';
+import { expandShortcuts } from './argv-shortcuts.js';
 import { runAppList, runRepair } from './audio-commands.js';
 import { runDemo } from './demo-command.js';
 import { runDoctor } from './doctor-command.js';
+import { completionModel, completionScript, SHELLS, type Shell } from './completion.js';
 import { describeError, EXIT_OK, exitCodeFor, isCommanderError } from './exit-codes.js';
 import { addFlags, HOST_FLAGS, hostOptions, VIEW_FLAGS, viewOptions, type HostFlags, type ViewFlags } from './flags.js';
+import { HELP_TOPICS, topicList } from './help-topics.js';
+import { jsonLogger, JsonLines, NO_EVENTS, type EventSink } from './json-events.js';
 import { runHost } from './host-command.js';
 import { runMenu } from './menu.js';
-import { numberIn } from './parse-options.js';
+import { numberIn, relaySetting } from './parse-options.js';
 import { Shutdown } from './shutdown.js';
 import { TerminalLine, type Verbosity } from './terminal-line.js';
 import { runView } from './view-command.js';
@@ -27,11 +30,13 @@ Examples:
   pixelpass <ticket>              watch a shared screen (same as: pixelpass view <ticket>)
   pixelpass view <ticket> --player vlc
   pixelpass host --source test --relay off   a test picture, no relays (offline, LAN)
-  pixelpass doctor                what is installed, what is missing and which package has it`;
+  pixelpass doctor                what is installed, what is missing and which package has it
+  pixelpass help tickets          more on a topic: ${Object.keys(HELP_TOPICS).join(', ')}`;
 
-const line = new TerminalLine();
+let line = new TerminalLine();
 let verbosity: Verbosity = 'normal';
-const ui = () => ({ line, log: line.logger(verbosity) });
+let events: EventSink = NO_EVENTS;
+const ui = () => ({ line, log: events.enabled ? jsonLogger(events, verbosity) : line.logger(verbosity), events });
 
 /** Runs a command with a Shutdown whose cleanups run whatever happens. */
 async function withShutdown(run: (shutdown: Shutdown) => Promise<void>): Promise<void> {
@@ -56,9 +61,15 @@ function program(): Command {
       // Commander's error is the one line the user sees (with its "did you mean", if any).
       outputError: (text, write) => write(`${text.trim().split('\n').join(' ').replace(/^error: /, 'pixelpass: ')}\n`),
     })
-    .hook('preAction', (cmd) => {
+    .helpCommand(false)
+    .hook('preAction', (cmd, action) => {
       const o = cmd.opts<{ quiet?: boolean; verbose?: boolean }>();
       verbosity = o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal';
+      if (action.opts<{ json?: boolean }>().json) {
+        // JSON on stderr: no status line or spinner may be drawn between the events.
+        events = new JsonLines(process.stderr);
+        line = new TerminalLine(process.stderr, false);
+      }
     });
 
   addFlags(p.command('host').description('share this screen; prints a ticket for viewers'), HOST_FLAGS).action(async (flags: HostFlags & { repair?: boolean }) => {
@@ -78,18 +89,46 @@ function program(): Command {
   p.command('doctor')
     .description('check that everything hosting and viewing need is installed; exit 0 when both can work')
     .option('--reprobe', 'probe the encoders again instead of using cached results', false)
-    .action(async (flags: { reprobe: boolean }) => runDoctor({ reprobe: flags.reprobe }));
+    .addOption(new Option('--relay <on|off|urls>', 'the relays to check: on (n0\'s), off, or your own <url>[,<url>]').env('PIXELPASS_RELAY'))
+    .action(async (flags: { reprobe: boolean; relay?: string }) => runDoctor({ reprobe: flags.reprobe, relay: relaySetting(flags.relay) }));
   p.command('demo')
     .description('host the test source and watch it on this machine, decoding headless; prints what arrived')
     .option('--seconds <n>', 'how long to watch', numberIn('--seconds', 1, 600), 5)
     .action(async (flags: { seconds: number }) => runDemo(flags.seconds));
+  p.command('completion')
+    .description('print a shell completion script: bash, zsh or fish (see: pixelpass help completion)')
+    .argument('<shell>', SHELLS.join(', '))
+    .action((shell: string) => {
+      if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`completion: no script for "${shell}"; pick one of ${SHELLS.join(', ')}`);
+      process.stdout.write(completionScript(shell as Shell, completionModel(p, COMPLETION_WORDS)));
+    });
+  p.command('help')
+    .description('help on a command or a topic: pixelpass help host, pixelpass help tickets')
+    .argument('[topic]', `a command, or one of: ${Object.keys(HELP_TOPICS).join(', ')}`)
+    .action((topic: string | undefined) => {
+      if (topic === undefined) {
+        p.outputHelp();
+        process.stdout.write(`\nTopics (pixelpass help <topic>):\n${topicList()}\n`);
+        return;
+      }
+      const command = p.commands.find((c) => c.name() === topic);
+      if (command) return void command.outputHelp();
+      const t = HELP_TOPICS[topic];
+      if (!t) throw new UsageError(`help: no command or topic "${topic}"; topics: ${Object.keys(HELP_TOPICS).join(', ')}`);
+      process.stdout.write(`${t.text}\n`);
+    });
   return p;
 }
 
+/** Words completion offers for a command's first argument. */
+const COMPLETION_WORDS: Readonly<Record<string, readonly string[]>> = {
+  completion: SHELLS,
+  help: ['host', 'view', 'doctor', 'demo', 'app-list', 'repair', 'completion', ...Object.keys(HELP_TOPICS)],
+};
+
 async function main(argv: string[]): Promise<number> {
-  const args = argv.slice(2);
-  // `pixelpass <ticket>` is a shortcut for `pixelpass view <ticket>` (pasted with spaces around it, too).
-  if (args[0]?.trim().toLowerCase().startsWith(TICKET_PREFIX)) args.unshift('view');
+  // `pixelpass <ticket>` is `pixelpass view <ticket>`; a ticket split by a pasted line break is joined.
+  const args = expandShortcuts(argv.slice(2));
   if (args.length === 0 && !process.stdin.isTTY) args.push('host');
   // On a terminal, a bare `pixelpass` asks what to do and builds the command line.
   else if (args.length === 0 && process.stdout.isTTY) args.push(...(await runMenu()));
@@ -98,12 +137,16 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv).then(
-  (code) => process.exit(code),
+  (code) => {
+    events.emit({ event: 'exit', code });
+    process.exit(code);
+  },
   (err: unknown) => {
     line.clear();
     const code = exitCodeFor(err);
     const text = describeError(err);
-    if (text && !isCommanderError(err)) process.stderr.write(`pixelpass: ${text}\n`);
+    if (events.enabled) events.emit({ event: 'exit', code, ...(text ? { message: text } : {}) });
+    else if (text && !isCommanderError(err)) process.stderr.write(`pixelpass: ${text}\n`);
     if (process.env.PIXELPASS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exit(code);
   },

@@ -3,6 +3,7 @@ import {
   HostSession,
   ViewerSession,
   describeEncoderChoice,
+  errorMessage,
   resolveEncoderChoice,
   summarizeEncoderChoice,
   type AudioSource,
@@ -13,6 +14,7 @@ import {
   type PlayerLauncher,
   type ProbeCache,
   type SoundServer,
+  type StreamRecorder,
   type Transport,
 } from '@pixelpass/core';
 import { TestCaptureSource, TestToneAudioSource } from '@pixelpass/capture-test';
@@ -24,7 +26,7 @@ import { NvencEncoder } from '@pixelpass/encode-nvenc';
 import { OpenH264Encoder } from '@pixelpass/encode-openh264';
 import { PulseAppAudio, PulseSoundServer, PulseSystemAudio } from '@pixelpass/audio-pulse';
 import { IrohTransport } from '@pixelpass/transport-iroh';
-import { MpvLauncher, NoPlayer, VlcLauncher } from '@pixelpass/player-launchers';
+import { DrainPlayer, MpvLauncher, NoPlayer, VlcLauncher } from '@pixelpass/player-launchers';
 import { GstMediaRunner } from '@pixelpass/media-gst';
 import type { ENCODER_IDS } from './flags.js';
 import type { AudioChoice, HostOptions, PlayerChoice, TransportChoice, ViewOptions } from './options.js';
@@ -69,9 +71,34 @@ export const PLAYER_ADAPTERS: Record<PlayerChoice, (o: Pick<ViewOptions, 'player
   none: () => new NoPlayer(),
 };
 
+/** Why a window title matches no window of an X display (the menu's check on enter); undefined when it does. */
+export const x11WindowProblem = async (display: string | undefined, title: string): Promise<string | undefined> =>
+  new X11Capture({ display, window: title }).check().then(
+    () => undefined,
+    (err: unknown) => errorMessage(err),
+  );
+
 /** The monitors of an X display, for the menu (empty when it cannot tell). */
 export const x11Monitors = async (display: string | undefined) => (await new X11Capture({ display }).monitors?.()) ?? [];
-export const transportFor = (t: TransportChoice): Transport => new IrohTransport({ relay: t.relay, bindAddr: t.bindAddr });
+/** How long a viewer tries to reach the host before saying nothing answers (the countdown counts this down). */
+export const CONNECT_TIMEOUT_MS = 20_000;
+
+/** The endpoint identity a kept ticket brings (`--keep-ticket`). */
+export interface EndpointIdentity {
+  readonly endpointKey: Uint8Array;
+  readonly secret: Uint8Array;
+  /** Bound first when free, so an old ticket's direct addresses still work. */
+  readonly preferBindAddr?: string | undefined;
+}
+
+export const transportFor = (t: TransportChoice, identity?: EndpointIdentity): Transport =>
+  new IrohTransport({
+    relay: t.relay,
+    bindAddr: t.bindAddr,
+    dialTimeoutMs: CONNECT_TIMEOUT_MS,
+    secretKey: identity?.endpointKey,
+    preferBindAddr: identity?.preferBindAddr,
+  });
 export const mediaRunner = (): MediaRunner => new GstMediaRunner();
 export const soundServer = (): SoundServer => new PulseSoundServer();
 
@@ -114,6 +141,7 @@ export async function buildHost(
   o: HostOptions,
   log: Logger & { debug?(message: string): void },
   approve?: (peerShortId: string, peerId: string) => Promise<boolean>,
+  identity?: EndpointIdentity,
 ): Promise<BuiltHost> {
   const kind = detectSource(o.source, process.env);
   checkSourceFlags(kind, o.x11);
@@ -124,7 +152,7 @@ export async function buildHost(
   if (audioNotice) log.warn(audioNotice);
   const encoder = await selectEncoder(o.encoder, log);
   const session = new HostSession(
-    { capture, audio, encoder, runner: mediaRunner(), transport: transportFor(o), log },
+    { capture, audio, encoder, runner: mediaRunner(), transport: transportFor(o, identity), log },
     {
       media: {
         fps: o.fps,
@@ -138,14 +166,18 @@ export async function buildHost(
       hostName: hostname(),
       approve,
       hub: { join: o.join },
+      ...(identity ? { secret: identity.secret } : {}),
     },
   );
   return { session, capture, sharing };
 }
 
-/** Everything `pixelpass view` is made of. */
-export function buildViewer(o: ViewOptions, log: Logger): { session: ViewerSession; player: PlayerLauncher } {
-  const player = PLAYER_ADAPTERS[o.player](o);
-  const session = new ViewerSession({ transport: transportFor(o), player, log }, o.ticket);
+/**
+ * Everything `pixelpass view` is made of. Recording without a player needs
+ * something to take the stream: a player that only reads it.
+ */
+export function buildViewer(o: ViewOptions, log: Logger, recorder?: StreamRecorder): { session: ViewerSession; player: PlayerLauncher } {
+  const player = recorder && o.player === 'none' ? new DrainPlayer() : PLAYER_ADAPTERS[o.player](o);
+  const session = new ViewerSession({ transport: transportFor(o), player, log }, o.ticket, { recorder });
   return { session, player };
 }

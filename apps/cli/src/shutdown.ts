@@ -1,3 +1,5 @@
+import { releaseEarlyExit } from './early-exit.js';
+
 /**
  * Runs cleanups once, newest first, on SIGINT/SIGTERM/SIGHUP or when the command
  * ends, so that nothing the command started outlives it. `signal` aborts at the
@@ -12,6 +14,8 @@ export class Shutdown {
 
   constructor() {
     this.requested = new Promise((resolve) => (this.#resolveRequested = resolve));
+    // From here on a signal stops what was started, in order.
+    releaseEarlyExit();
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       process.on(signal, () => {
         if (this.#running || this.#abort.signal.aborted) {
