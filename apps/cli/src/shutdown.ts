@@ -1,4 +1,4 @@
-import { releaseEarlyExit } from './early-exit.js';
+import { takeSignals } from './signals.js';
 
 /**
  * Runs cleanups once, newest first, on SIGINT/SIGTERM/SIGHUP or when the command
@@ -15,18 +15,15 @@ export class Shutdown {
   constructor() {
     this.requested = new Promise((resolve) => (this.#resolveRequested = resolve));
     // From here on a signal stops what was started, in order.
-    releaseEarlyExit();
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.on(signal, () => {
-        if (this.#running || this.#abort.signal.aborted) {
-          // A second Ctrl-C while cleaning up: the user wants out now.
-          if (signal === 'SIGINT') process.exit(130);
-          return;
-        }
-        this.#abort.abort(signal);
-        this.#resolveRequested(signal);
-      });
-    }
+    takeSignals((signal) => {
+      if (this.#running || this.#abort.signal.aborted) {
+        // A second Ctrl-C while cleaning up: the user wants out now.
+        if (signal === 'SIGINT') process.exit(130);
+        return;
+      }
+      this.#abort.abort(signal);
+      this.#resolveRequested(signal);
+    });
   }
 
   get signal(): AbortSignal {
