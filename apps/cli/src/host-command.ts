@@ -63,7 +63,9 @@ export async function runHost(o: HostOptions, ui: CommandUi, shutdown: Shutdown)
   if (sharing) log.info(`sharing ${sharing}`);
 
   // Going online can take seconds (relay, discovery): say what it waits for.
-  line.spin(o.relay !== false ? 'reaching a relay, so viewers anywhere can connect (up to 5 s; --relay off skips this)…' : 'starting the endpoint…');
+  const waitLine = 'reaching a relay, so viewers anywhere can connect (up to 5 s; --relay off skips this)…';
+  if (o.relay !== false && !line.live) log.info(waitLine);
+  line.spin(o.relay !== false ? waitLine : 'starting the endpoint…');
   const ticket = await Promise.race([session.open(), shutdown.requested.then(() => undefined)]).finally(() => line.clear());
   if (ticket === undefined) throw new Cancelled('stopped before the ticket was ready');
   const endpoint = session.endpoint;
