@@ -30,8 +30,10 @@ const { values: flags } = parseArgs({
     frames: { type: 'string', default: '150' },
     bitrate: { type: 'string', default: '4000' },
     encoders: { type: 'string' },
+    'ladder-seconds': { type: 'string', default: '5' },
   },
 });
+const LADDER_SECONDS = Number(flags['ladder-seconds']);
 const RUNS = Number(flags.runs);
 const FRAMES = Number(flags.frames);
 const ASKED_KBPS = Number(flags.bitrate);
@@ -107,7 +109,34 @@ const report = {
   baseline: {},
   encoders: [],
   skipped: [],
+  ladder: [],
 };
+
+/**
+ * The ladder's cost: the real media pipeline (packages/core planLadder +
+ * composePipeline: one capture, a tee, an encode per rung, one mux) from a live
+ * moving test source, with 1 to 4 rungs; CPU per second of stream. Live: the
+ * leaky queue before the encoders drops what they cannot take, as in a share.
+ */
+async function ladderCost(core, id, encoder, size) {
+  const rows = [];
+  const frames = LADDER_SECONDS * FPS;
+  const video = { launch: `videotestsrc is-live=true num-buffers=${frames} pattern=smpte horizontal-speed=4 ! video/x-raw,width=${size.width},height=${size.height},framerate=${FPS}/1` };
+  for (let rungs = 1; rungs <= 4; rungs++) {
+    const ladder = core.planLadder(size, ASKED_KBPS, rungs);
+    const spec = core.composePipeline({
+      video,
+      paced: true,
+      encoders: ladder.map((r) => ({ fragment: encoder.fragment({ ...settings, bitrateKbps: r.bitrateKbps, keyframesOnRequestOnly: ladder.length > 1 }), size: r.index === 0 ? undefined : r.size })),
+      fps: FPS,
+      geometry: size,
+    });
+    const m = await measure(spec.description);
+    rows.push({ rungs: ladder.length, renditions: ladder.map(core.describeRendition), cpuSecPerStreamSec: Math.round((m.cpu / LADDER_SECONDS) * 1000) / 1000 });
+  }
+  const one = rows[0].cpuSecPerStreamSec;
+  return { id, size: size.name, rows: rows.map((r) => ({ ...r, vsOneRendition: Math.round((r.cpuSecPerStreamSec / one) * 100) / 100 })) };
+}
 
 try {
   for (const size of SIZES) {
@@ -151,6 +180,10 @@ try {
       };
     }
     report.encoders.push(entry);
+    if (id === 'x264' || id === 'openh264') {
+      const core = await import(`${ROOT}packages/core/dist/index.js`);
+      for (const size of SIZES) report.ladder.push(await ladderCost(core, id, encoder, size));
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

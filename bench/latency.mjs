@@ -1,4 +1,5 @@
-// 4. Glass-to-glass latency on one machine. lib/bench-host.mjs runs the real
+// 4. Encoder-to-decoder latency on one machine (a component figure: what a
+// person sees is the flip test, flip.mjs). lib/bench-host.mjs runs the real
 // test-source pipeline (videotestsrc → x264 → mpegtsmux) with an identity element
 // that reports the wall-clock moment each frame enters the encoder, and serves the
 // same TS twice: through the hub and iroh to a real `pixelpass view` (full path),

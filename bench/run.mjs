@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench [--quick] [--only tunnel,fanout,join,latency,memory,encoders,x11,wayland]`
+// `pnpm bench [--quick] [--only tunnel,fanout,join,latency,memory,encoders,x11,wayland,publish,flip]`
 // Runs every measurement, writes bench/results/results.json, results.md and
 // SVG charts, and exits non-zero when a viewer fell behind or a measurement
 // could not be taken — a broken path must not produce a pretty table.
@@ -11,7 +11,7 @@ import { CLI, RESULTS_DIR, ROOT } from './lib/paths.mjs';
 import { start, stopAll } from './lib/proc.mjs';
 import { markdown, charts } from './lib/report.mjs';
 
-const ALL = ['tunnel', 'fanout', 'join', 'latency', 'memory', 'encoders', 'x11', 'wayland'];
+const ALL = ['tunnel', 'fanout', 'join', 'latency', 'memory', 'encoders', 'x11', 'wayland', 'publish', 'flip'];
 const { values: flags } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string', default: RESULTS_DIR } },
 });
@@ -82,6 +82,10 @@ const MEASUREMENTS = {
   encoders: () => external('encoders.mjs', quick ? ['--runs', '3', '--frames', '60'] : ['--runs', '5', '--frames', '150']),
   x11: () => external('x11-capture.mjs', quick ? ['--seconds', '4', '--warmup', '1'] : ['--seconds', '15', '--warmup', '3']),
   wayland: () => external('wayland-capture.mjs', quick ? ['--seconds', '4', '--warmup', '2'] : ['--seconds', '10', '--warmup', '3']),
+  // Glass to glass as a user sees it (Xvfb, mpv, VLC): the first viewer, a late joiner, a bare pipeline, 60 fps.
+  flip: () =>
+    external('flip.mjs', quick ? ['--rounds', '1', '--seconds', '10', '--scenarios', 'floor,pixelpass,bare'] : ['--rounds', '2', '--seconds', '14']),
+  publish: () => external('publish.mjs', quick ? ['--rounds', '1', '--seconds', '5', '--warmup', '2'] : ['--rounds', '3', '--seconds', '10', '--warmup', '3']),
 };
 
 const began = Date.now();

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { childPids, mpvDecode } from './helpers/media-probe.js';
-import { childrenNamed, LiveDecoder, rssKb, sleep, timeToFirstFrame, waitFor } from './helpers/live-decoder.js';
+import { LiveDecoder, mediaProcesses, rssKb, sleep, timeToFirstFrame, waitFor } from './helpers/live-decoder.js';
 import { startCli, stopAllCli, type RunningCli } from './helpers/pixelpass.js';
 import { requireTools } from './helpers/require-tools.js';
 
@@ -47,7 +47,7 @@ describe('multi-viewer: one capture fanned out to N viewers', () => {
     expect(h.stderr()).toMatch(/joined .*; 3\/3 watching/);
     // One capture for everybody.
     expect(h.stderr().match(/capture started/g)).toHaveLength(1);
-    expect(await childrenNamed(h.child.pid!, 'gst-launch-1.0', childPids)).toHaveLength(1);
+    expect(await mediaProcesses(h.child.pid!, childPids)).toHaveLength(1);
     expect(a.stderr).toBe('');
     expect(b.stderr).toBe('');
   });
@@ -156,7 +156,7 @@ describe('multi-viewer: one capture fanned out to N viewers', () => {
     const [u1] = await viewers(ticket, 1);
     const a = new LiveDecoder(u1!);
     await a.waitFrames(30);
-    const [gst] = await childrenNamed(pid, 'gst-launch-1.0', childPids);
+    const [gst] = await mediaProcesses(pid, childPids);
     expect(gst).toBeDefined();
     process.kill(gst!, 'SIGKILL');
     // The stream ends for the viewer (its player sees the end), and the host says why.
@@ -171,7 +171,7 @@ describe('multi-viewer: one capture fanned out to N viewers', () => {
   it('capture starts on the first viewer, stops after --linger when all left, and starts again', async () => {
     const { host: h, ticket } = await host(['--max-viewers', '2', '--linger', '2']);
     const pid = h.child.pid!;
-    const gst = (): Promise<number[]> => childrenNamed(pid, 'gst-launch-1.0', childPids);
+    const gst = (): Promise<number[]> => mediaProcesses(pid, childPids);
     const [u1, u2] = await viewers(ticket, 2);
     await sleep(1000);
     expect(await gst(), 'no capture before the first viewer').toHaveLength(0);

@@ -29,7 +29,15 @@ install_system_packages() {
     fi
     say "installing ${#missing[@]} system packages with apt-get"
     "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # A package that brings a service must not start it (nginx, for the publish tests, would listen
+    # on port 80 of every interface and outlive the tests): policy-rc.d exit 101 = "not allowed".
+    local policy=/usr/sbin/policy-rc.d made_policy='' status=0
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null && "${sudo[@]}" chmod 755 "$policy" && made_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+    if [ -n "$made_policy" ]; then "${sudo[@]}" rm -f "$policy"; fi
+    [ "$status" -eq 0 ] || { say "apt-get install failed ($status)"; exit "$status"; }
   elif command -v pacman >/dev/null 2>&1 || command -v dnf >/dev/null 2>&1; then
     say "not a Debian/Ubuntu system: install the packages listed in README.md (Arch / Fedora section), then run this again with SKIP_SYSTEM_PACKAGES=1"
     [ "${SKIP_SYSTEM_PACKAGES:-}" = 1 ] || exit 1

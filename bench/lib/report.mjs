@@ -17,7 +17,7 @@ export function markdown(r) {
     'Figures: median (min–max) over the runs named in each section; comparisons are measured in the same run, interleaved.',
     '',
   ];
-  const { tunnel, fanout, join, latency, memory, encoders, x11, wayland } = r.results;
+  const { tunnel, fanout, join, latency, memory, encoders, x11, wayland, publish, flip } = r.results;
   if (tunnel?.sizes) {
     out.push(`## Tunnel throughput (${tunnel.rounds} rounds × ${tunnel.seconds} s)`, '');
     out.push(
@@ -65,7 +65,7 @@ export function markdown(r) {
     );
   }
   if (latency?.tunnel) {
-    out.push(`## Glass-to-glass latency (${latency.rounds} rounds × ${latency.seconds} s, both paths decoded at once)`, '');
+    out.push(`## Encoder-to-decoder latency, a component figure (${latency.rounds} rounds × ${latency.seconds} s, both paths decoded at once)`, '');
     out.push(
       table(
         ['path', 'p50 ms', 'p95 ms'],
@@ -114,6 +114,39 @@ export function markdown(r) {
       '',
     );
   } else if (wayland?.skipped) out.push('## Wayland capture', '', `Not measured: ${wayland.skipped}.`, '');
+  if (publish?.with) {
+    out.push(`## Publishing (bench/publish.mjs, ${publish.rounds} rounds × ${publish.windowSeconds} s, interleaved)`, '');
+    out.push(`Host: \`pixelpass host ${publish.host}\` with one P2P viewer; "with" adds \`--publish srt://127.0.0.1:PORT\` to a local srt-live-transmit. CPU % of one core.`, '');
+    out.push(
+      table(
+        ['case', 'host total CPU %', 'node CPU %', 'media process CPU %', 'ffmpeg CPU %'],
+        [
+          ['without a publish', fmt(publish.without.totalCpuPercent), fmt(publish.without.nodeCpuPercent), fmt(publish.without.mediaCpuPercent), '–'],
+          ['with one publish', fmt(publish.with.totalCpuPercent), fmt(publish.with.nodeCpuPercent), fmt(publish.with.mediaCpuPercent), fmt(publish.with.ffmpegCpuPercent)],
+        ],
+      ),
+      '',
+      `The publish's own cost (its ffmpeg + the node process's extra): ${publish.publishCostCpuPercent} % of a core; host total ${publish.totalDeltaCpuPercent >= 0 ? '+' : ''}${publish.totalDeltaCpuPercent} points (${publish.totalDeltaRelativePercent} %). Glass-to-glass over SRT: ${publish.glassToGlass?.skipped ?? 'n/a'}.`,
+      '',
+    );
+  } else if (publish?.skipped) out.push('## Publishing', '', `Not measured: ${publish.skipped}.`, '');
+  if (flip?.summary) {
+    const s = flip.summary;
+    const p = (v) => (v?.p50 === undefined || v?.p50 === null ? '—' : fmt(v.p50, 0));
+    out.push(`## Flip test: glass to glass as a person sees it (bench/flip.mjs, ${flip.rounds} rounds × ${flip.seconds} s, loopback, 720p x264)`, '');
+    out.push(
+      table(
+        ['scenario', 'first viewer p50 ms', 'late joiner p50 ms', 'first viewer while the late one watches', 'first picture ms'],
+        Object.entries(s).map(([name, v]) => [name, p(v.first ?? v.floor), p(v.late), p(v.firstDuringLateJoin), v.firstPictureMs === undefined ? '—' : fmt(v.firstPictureMs, 0)]),
+      ),
+      '',
+    );
+    const ratio = (a, b) => (a?.p50 && b?.p50 ? (a.p50 / b.p50).toFixed(2) : '—');
+    out.push(
+      `Same-run ratios: late joiner / first viewer ${ratio(s.pixelpass?.late, s.pixelpass?.first)} (target ≤ 1.2); pixelpass / bare gst pipeline with the same encoder and player flags ${ratio(s.pixelpass?.first, s.bare?.first)} (target ≤ 1.1). The floor is what the measuring chain itself adds.`,
+      '',
+    );
+  }
   if (r.failures.length) out.push('## Failures', '', ...r.failures.map((f) => `- ${f}`), '');
   return `${out.join('\n')}\n`;
 }
@@ -153,7 +186,7 @@ export function charts(r) {
   }
   if (latency?.tunnel) {
     out['latency.svg'] = barChart({
-      title: 'Glass-to-glass latency (median over rounds, min–max)',
+      title: 'Encoder input to decoder output (component figure; median over rounds, min–max)',
       unit: 'ms',
       groups: [
         { label: 'p50', bars: [bar('pixelpass tunnel', latency.tunnel.p50), bar('no tunnel', latency.direct.p50)] },

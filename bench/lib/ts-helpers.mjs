@@ -11,17 +11,25 @@ import { ROOT } from './paths.mjs';
 const OUT = `${ROOT}bench/results/tmp/e2e-helpers/`;
 let ts;
 
-/** Imports e2e/helpers/<name>.ts; `alongside` are files of e2e/helpers/ copied next to it. */
-export async function importE2eHelper(name, alongside = []) {
-  ts ??= createRequire(`${ROOT}package.json`)('typescript');
-  mkdirSync(OUT, { recursive: true });
-  writeFileSync(`${OUT}package.json`, '{"type":"module"}\n');
+/** Transpiles e2e/helpers/<name>.ts and the helpers it imports (`./other.js`). */
+function transpile(name, done) {
+  if (done.has(name)) return;
+  done.add(name);
   const src = readFileSync(`${ROOT}e2e/helpers/${name}.ts`, 'utf8');
   const { outputText } = ts.transpileModule(src, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
     fileName: `${name}.ts`,
   });
   writeFileSync(`${OUT}${name}.js`, outputText);
+  for (const m of src.matchAll(/from '\.\/([\w-]+)\.js'/g)) transpile(m[1], done);
+}
+
+/** Imports e2e/helpers/<name>.ts; `alongside` are files of e2e/helpers/ copied next to it. */
+export async function importE2eHelper(name, alongside = []) {
+  ts ??= createRequire(`${ROOT}package.json`)('typescript');
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(`${OUT}package.json`, '{"type":"module"}\n');
+  transpile(name, new Set());
   for (const f of alongside) copyFileSync(`${ROOT}e2e/helpers/${f}`, `${OUT}${f}`);
   return import(pathToFileURL(`${OUT}${name}.js`).href);
 }

@@ -20,6 +20,8 @@ export interface FrameArrival {
 }
 
 const SHOWINFO = /\[Parsed_showinfo_\d+ @ [^\]]+\] n:\s*(\d+) pts:\s*(-?\d+)/;
+/** mpv's libavfilter log: its own timeline (rebased), so pts_time, turned into 90 kHz ticks. */
+const MPV_SHOWINFO = /\[ffmpeg\] Parsed_showinfo_\d+: n:\s*(\d+) pts:\s*-?\d+ pts_time:(-?[\d.]+)/;
 const ERROR_LINE = /error|corrupt|non-existing|missing|invalid|concealing/i;
 
 /** Wall clock in ms with sub-ms resolution, comparable across processes on one machine. */
@@ -30,6 +32,12 @@ export interface RecorderOptions {
   readonly prefix?: readonly string[];
   /** Start ffmpeg again when it exits (the stream ended, e.g. the hub dropped the viewer), like a restarted player. */
   readonly restart?: boolean;
+  /**
+   * 'mpv': a real mpv with pixelpass's flags (no window, no sound) decodes instead,
+   * its frames timed by a showinfo filter. Its PTS are mpv's own timeline, so they
+   * match no ffmpeg reference (no delay figures), but jumps and stalls are its own.
+   */
+  readonly player?: 'ffmpeg' | 'mpv';
 }
 
 /**
@@ -57,21 +65,31 @@ export class FrameRecorder {
   }
 
   #start(): void {
-    const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', '-threads', '1', '-flags', 'low_delay', '-copyts', '-analyzeduration', '100000', '-i', this.url, '-an', '-vf', 'showinfo=checksum=0', '-f', 'null', '-'];
-    const [cmd, ...pre] = [...(this.options.prefix ?? []), 'ffmpeg'];
-    const child = spawn(cmd!, [...pre, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const mpv = this.options.player === 'mpv';
+    const args = mpv
+      ? [
+          // packages/player-launchers' mpvArgs, without a window or sound.
+          '--no-config', '--profile=low-latency', '--cache=no', '--demuxer-lavf-o-add=fflags=+nobuffer', '--untimed=yes',
+          '--vo=null', '--ao=null', '--vf=lavfi=[showinfo=checksum=0]', '--msg-level=all=warn,ffmpeg=v', this.url,
+        ]
+      : ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', '-threads', '1', '-flags', 'low_delay', '-copyts', '-analyzeduration', '100000', '-i', this.url, '-an', '-vf', 'showinfo=checksum=0', '-f', 'null', '-'];
+    const [cmd, ...pre] = [...(this.options.prefix ?? []), mpv ? 'mpv' : 'ffmpeg'];
+    // mpv logs to stdout, ffmpeg to stderr.
+    const child = spawn(cmd!, [...pre, ...args], { stdio: ['ignore', mpv ? 'pipe' : 'ignore', 'pipe'], detached: true });
     this.child = child;
-    createInterface({ input: child.stderr! }).on('line', (line) => {
+    const onLine = (line: string): void => {
       const t = wallMs();
-      const m = SHOWINFO.exec(line);
+      const m = mpv ? MPV_SHOWINFO.exec(line) : SHOWINFO.exec(line);
       if (m) {
-        this.frames.push({ pts: Number(m[2]), t });
+        this.frames.push({ pts: mpv ? Math.round(Number(m[2]) * 90_000) : Number(m[2]), t });
         return;
       }
       this.#tail.push(line);
       if (this.#tail.length > 8) this.#tail.shift();
       if (ERROR_LINE.test(line) && this.errors.length < 500) this.errors.push(`${Math.round(t - this.startedAt)} ms: ${line}`);
-    });
+    };
+    createInterface({ input: child.stderr! }).on('line', onLine);
+    if (child.stdout) createInterface({ input: child.stdout }).on('line', onLine);
     child.once('exit', (code) => {
       this.exits.push({ at: wallMs(), code, tail: this.#tail.join(' | ') });
       this.#tail = [];

@@ -126,14 +126,13 @@ export async function rssKb(pid: number): Promise<number> {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
 }
 
-/** Direct children of `pid` whose command is `name` (e.g. gst-launch-1.0). */
-export async function childrenNamed(pid: number, name: string, children: (pid: number) => Promise<number[]>): Promise<number[]> {
+/** The host's media process: pixelpass-media.py on GStreamer's Python bindings, or the gst-launch-1.0 fallback. */
+export async function mediaProcesses(pid: number, children: (pid: number) => Promise<number[]>): Promise<number[]> {
   const out: number[] = [];
   for (const c of await children(pid)) {
     try {
-      const comm = (await readFile(`/proc/${c}/comm`, 'utf8')).trim();
-      // comm is cut to 15 characters: "gst-launch-1.0" fits.
-      if (comm === name.slice(0, 15)) out.push(c);
+      const cmdline = (await readFile(`/proc/${c}/cmdline`, 'utf8')).split('\0');
+      if (cmdline.some((a) => a.endsWith('pixelpass-media.py')) || cmdline[0]?.endsWith('gst-launch-1.0')) out.push(c);
     } catch {
       /* gone */
     }

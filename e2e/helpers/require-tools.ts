@@ -38,6 +38,8 @@ const PROVIDERS: Record<string, string> = {
   bash: 'bash',
   zsh: 'zsh',
   fish: 'fish',
+  nginx: 'nginx',
+  'srt-live-transmit': 'srt-tools',
 };
 
 /**

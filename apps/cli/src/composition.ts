@@ -13,6 +13,7 @@ import {
   type MediaRunner,
   type PlayerLauncher,
   type ProbeCache,
+  type Publisher,
   type SoundServer,
   type StreamRecorder,
   type Transport,
@@ -28,6 +29,7 @@ import { PulseAppAudio, PulseSoundServer, PulseSystemAudio } from '@pixelpass/au
 import { IrohTransport } from '@pixelpass/transport-iroh';
 import { DrainPlayer, MpvLauncher, NoPlayer, VlcLauncher } from '@pixelpass/player-launchers';
 import { GstMediaRunner } from '@pixelpass/media-gst';
+import { FfmpegPublisher } from '@pixelpass/publish-ffmpeg';
 import type { ENCODER_IDS } from './flags.js';
 import type { AudioChoice, HostOptions, PlayerChoice, TransportChoice, ViewOptions } from './options.js';
 import { FileProbeCache } from './probe-cache-file.js';
@@ -101,6 +103,8 @@ export const transportFor = (t: TransportChoice, identity?: EndpointIdentity): T
   });
 export const mediaRunner = (): MediaRunner => new GstMediaRunner();
 export const soundServer = (): SoundServer => new PulseSoundServer();
+/** The Publisher port: ffmpeg remuxes to SRT (MPEG-TS) and RTMP (FLV). */
+export const publisher = (): Publisher => new FfmpegPublisher();
 
 /**
  * Picks the encoder: the requested one (must work, else exit 1 naming what is
@@ -151,12 +155,16 @@ export async function buildHost(
   const audioNotice = await audio?.check?.();
   if (audioNotice) log.warn(audioNotice);
   const encoder = await selectEncoder(o.encoder, log);
+  // What --publish needs (ffmpeg and its protocols) is checked before a ticket exists.
+  const publishing = o.publish.length > 0 ? publisher() : undefined;
+  await publishing?.check?.([...new Set(o.publish.map((t) => t.protocol))]);
   const session = new HostSession(
-    { capture, audio, encoder, runner: mediaRunner(), transport: transportFor(o, identity), log },
+    { capture, audio, encoder, runner: mediaRunner(), transport: transportFor(o, identity), log, publisher: publishing },
     {
       media: {
         fps: o.fps,
         bitrateKbps: o.bitrateKbps,
+        renditions: o.renditions,
         keyframeIntervalSec: o.keyframeIntervalSec,
         maxWidth: o.maxWidth,
         maxHeight: o.maxHeight,
@@ -166,6 +174,7 @@ export async function buildHost(
       hostName: hostname(),
       approve,
       hub: { join: o.join },
+      publish: o.publish,
       ...(identity ? { secret: identity.secret } : {}),
     },
   );

@@ -1,6 +1,6 @@
 import type { ReadinessCheck } from '@pixelpass/core';
 import { clipboardProvider, findClipboardTool } from './clipboard.js';
-import { CAPTURE_ADAPTERS, ENCODER_ADAPTERS, mediaRunner, PLAYER_ADAPTERS, soundServer, transportFor, type CaptureKind } from './composition.js';
+import { CAPTURE_ADAPTERS, ENCODER_ADAPTERS, mediaRunner, PLAYER_ADAPTERS, publisher, soundServer, transportFor, type CaptureKind } from './composition.js';
 import { defaultHostOptions } from './flags.js';
 import { FileProbeCache } from './probe-cache-file.js';
 import { sessionKind } from './session.js';
@@ -58,6 +58,7 @@ export async function runDoctorProbes(o: DoctorOptions = {}): Promise<ReadinessC
     soundServer().readiness?.() ?? [],
     ...players,
     [clipboard(env)],
+    publisher().readiness?.() ?? [],
     transportFor({ relay: o.relay ?? true }).readiness?.() ?? [],
   ]);
   return groups.flat();

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { addFlags, attributeName, HOST_FLAGS, hostOptions, VIEW_FLAGS, viewOptions, type HostFlags, type ViewFlags } from './flags.js';
+import { addFlags, attributeName, HOST_FLAGS, hostOptions, pictureSettings, VIEW_FLAGS, viewOptions, type HostFlags, type ViewFlags } from './flags.js';
 
 function parseHost(args: string[]): HostFlags {
   const c = addFlags(new Command('host').exitOverride(), HOST_FLAGS);
@@ -22,7 +22,7 @@ describe('the flag tables', () => {
 describe('hostOptions', () => {
   it('fills the defaults', () => {
     const o = hostOptions(parseHost([]));
-    expect(o).toMatchObject({ source: 'auto', encoder: 'auto', audio: 'system', fps: 30, bitrateKbps: 4000, keyframeIntervalSec: 2, maxViewers: 2, lingerSec: 5, join: 'live', approve: false });
+    expect(o).toMatchObject({ source: 'auto', encoder: 'auto', audio: 'system', fps: 30, bitrateKbps: 4000, renditions: 3, keyframeIntervalSec: 2, maxViewers: 2, lingerSec: 5, join: 'live', approve: false });
     expect(o.testPattern).toEqual({ width: 1280, height: 720, pattern: 'smpte' });
   });
   it.each([
@@ -56,8 +56,32 @@ describe('hostOptions', () => {
     [['--bind', '300.1.1.1:0'], /--bind must be IP:PORT/],
     [['--bind', '127.0.0.1:70000'], /--bind must be IP:PORT/],
     [['--bind', '::1:0'], /--bind must be IP:PORT/],
+    [['--publish', 'http://example/x'], /^--publish: unknown scheme "http:\/\/"/],
+    [['--publish', 'rtmp://host/onlykey'], /^--publish rtmp:\/\/host\/\*\*\*: an RTMP URL needs the application and the stream key/],
   ])('%j is one clear line', (args, message) => {
     expect(() => hostOptions(parseHost(args))).toThrow(message);
+  });
+  it('--publish is repeatable: every target, in order, none by default', () => {
+    expect(hostOptions(parseHost([])).publish).toEqual([]);
+    const o = hostOptions(parseHost(['--publish', 'srt://127.0.0.1:9000?streamid=a', '--publish', 'rtmp://127.0.0.1/live/key']));
+    expect(o.publish.map((t) => [t.protocol, t.redacted])).toEqual([
+      ['srt', 'srt://127.0.0.1:9000?streamid=***'],
+      ['rtmp', 'rtmp://127.0.0.1/live/***'],
+    ]);
+  });
+});
+
+describe('pictureSettings', () => {
+  it.each([
+    ['the default preset', { quality: 'medium', sound: true }, { fps: 30, bitrateKbps: 4000, maxHeight: undefined }],
+    ['low', { quality: 'low', sound: true }, { fps: 30, bitrateKbps: 1500, maxHeight: 720 }],
+    ['high', { quality: 'high', sound: true }, { fps: 60, bitrateKbps: 8000, maxHeight: undefined }],
+    ['flags given win over the preset', { quality: 'high', fps: 30, bitrate: 5000, maxHeight: 1080, sound: true }, { fps: 30, bitrateKbps: 5000, maxHeight: 1080 }],
+    ['--max-bitrate leaves room for sound and the MPEG-TS overhead', { quality: 'medium', maxBitrate: 2000, sound: true }, { fps: 30, bitrateKbps: 1755, maxHeight: undefined }],
+    ['--max-bitrate without sound', { quality: 'medium', maxBitrate: 2000, sound: false }, { fps: 30, bitrateKbps: 1851, maxHeight: undefined }],
+    ['--max-bitrate above the bitrate changes nothing', { quality: 'low', maxBitrate: 50_000, sound: true }, { fps: 30, bitrateKbps: 1500, maxHeight: 720 }],
+  ] as const)('%s', (_n, input, expected) => {
+    expect(pictureSettings(input)).toEqual(expected);
   });
 });
 

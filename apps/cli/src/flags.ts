@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { JoinMode } from '@pixelpass/core';
+import { parsePublishTarget, SOUND_KBPS, TS_OVERHEAD, type JoinMode, type PublishTarget } from '@pixelpass/core';
 import type { AudioChoice, HostOptions, PlayerChoice, SourceChoice, ViewOptions } from './options.js';
 import { bindAddress, intIn, numberIn, relaySetting, sizeIn } from './parse-options.js';
 
@@ -42,6 +42,32 @@ export function attributeName(flags: string): string {
 
 export const ENCODER_IDS = ['vaapi', 'nvenc', 'x264', 'openh264'] as const;
 
+export type QualityPreset = 'low' | 'medium' | 'high';
+/** What a --quality preset sets, unless the flag itself is given. */
+export const QUALITY_PRESETS: Readonly<Record<QualityPreset, { readonly fps: number; readonly bitrateKbps: number; readonly maxHeight?: number }>> = {
+  low: { fps: 30, bitrateKbps: 1500, maxHeight: 720 },
+  medium: { fps: 30, bitrateKbps: 4000 },
+  high: { fps: 60, bitrateKbps: 8000 },
+};
+
+/**
+ * The picture settings: the preset, overridden by the flags given; --max-bitrate
+ * caps the best rendition so that with sound and MPEG-TS overhead (~8 %) it fits.
+ */
+export function pictureSettings(f: {
+  readonly quality: QualityPreset;
+  readonly fps?: number | undefined;
+  readonly bitrate?: number | undefined;
+  readonly maxBitrate?: number | undefined;
+  readonly maxHeight?: number | undefined;
+  readonly sound: boolean;
+}): { fps: number; bitrateKbps: number; maxHeight: number | undefined } {
+  const preset = QUALITY_PRESETS[f.quality];
+  const wanted = f.bitrate ?? preset.bitrateKbps;
+  const cap = f.maxBitrate === undefined ? Infinity : Math.floor(f.maxBitrate / TS_OVERHEAD) - (f.sound ? SOUND_KBPS : 0);
+  return { fps: f.fps ?? preset.fps, bitrateKbps: Math.max(100, Math.min(wanted, cap)), maxHeight: f.maxHeight ?? preset.maxHeight };
+}
+
 const relay = flag<string>({
   flags: '--relay <on|off|urls>',
   description: "on: n0's public relays and discovery; off: direct addresses only; or your own relays, <url>[,<url>]",
@@ -58,14 +84,37 @@ export const HOST_FLAGS = {
   noAudio: flag<boolean>({ flags: '--no-audio', description: 'share video only', sharesValueWith: 'audio' }),
   app: flag<string>({ flags: '--app <name>', description: "share only this application's sound (see app-list)" }),
   repair: flag<boolean>({ flags: '--repair', description: 'remove sound routing left by a crashed pixelpass, then exit (same as the repair command)' }),
-  fps: flag<number>({ flags: '--fps <n>', description: 'frames per second', parse: intIn('--fps', 1, 120), default: 30 }),
-  bitrate: flag<number>({ flags: '--bitrate <kbps>', description: 'video bitrate in kbit/s', parse: intIn('--bitrate', 100, 100_000), default: 4000 }),
+  quality: flag<QualityPreset>({
+    flags: '--quality <preset>',
+    description: 'low (720p, 1.5 Mbit/s), medium (4 Mbit/s) or high (8 Mbit/s, 60 fps); --fps, --bitrate and --max-height override it',
+    choices: Object.keys(QUALITY_PRESETS),
+    default: 'medium',
+  }),
+  fps: flag<number>({ flags: '--fps <n>', description: 'frames per second (default: from --quality, 30)', parse: intIn('--fps', 1, 120) }),
+  bitrate: flag<number>({ flags: '--bitrate <kbps>', description: 'video bitrate of the best rendition in kbit/s (default: from --quality, 4000)', parse: intIn('--bitrate', 100, 100_000) }),
+  maxBitrate: flag<number>({
+    flags: '--max-bitrate <kbps>',
+    description: 'the most any one viewer is sent, sound included, in kbit/s (a metered link)',
+    parse: intIn('--max-bitrate', 300, 100_000),
+  }),
+  renditions: flag<number>({
+    flags: '--renditions <n>',
+    description: 'versions of the picture encoded at once, so each viewer gets what its link carries (1: one stream for all, least CPU)',
+    parse: intIn('--renditions', 1, 4),
+    default: 3,
+  }),
   keyframeInterval: flag<number>({ flags: '--keyframe-interval <seconds>', description: 'seconds between keyframes', parse: numberIn('--keyframe-interval', 0.1, 30), default: 2 }),
   maxWidth: flag<number>({ flags: '--max-width <px>', description: 'scale down to at most this width', parse: intIn('--max-width', 16, 8192) }),
   maxHeight: flag<number>({ flags: '--max-height <px>', description: 'scale down to at most this height', parse: intIn('--max-height', 16, 8192) }),
   maxViewers: flag<number>({ flags: '--max-viewers <n>', description: 'viewers at once', parse: intIn('--max-viewers', 1, 64), default: 2 }),
   linger: flag<number>({ flags: '--linger <seconds>', description: 'keep capturing this long after the last viewer left', parse: numberIn('--linger', 0, 3600), default: 5 }),
   join: flag<JoinMode>({ flags: '--join <mode>', description: 'how a new viewer starts: live (a keyframe made for it), replay (the cached keyframe group: at once, but behind live), wait (the next keyframe)', choices: ['live', 'replay', 'wait'], default: 'live' }),
+  publish: flag<readonly PublishTarget[]>({
+    flags: '--publish <url>',
+    description: 'also send the stream to a media server, repeatable: srt://host:port?streamid=… (MPEG-TS) or rtmp://host/app/stream-key',
+    // Commander hands back what the previous --publish gave: each one adds a target.
+    parse: (raw: string, previous?: readonly PublishTarget[]) => [...(previous ?? []), parsePublishTarget(raw)],
+  }),
   approve: flag<boolean>({ flags: '--approve', description: 'ask before admitting each new viewer', default: false }),
   copy: flag<boolean>({ flags: '--copy', description: 'also copy the ticket to the clipboard (wl-copy, xclip or xsel)', default: false }),
   ticketFile: flag<string>({ flags: '--ticket-file <path>', description: 'write the ticket to this file (mode 0600) instead of stdout' }),
@@ -124,14 +173,14 @@ export function hostOptions(f: HostFlags): HostOptions {
     encoder: f.encoder,
     audio,
     app: f.app,
-    fps: f.fps,
-    bitrateKbps: f.bitrate,
+    ...pictureSettings({ quality: f.quality, fps: f.fps, bitrate: f.bitrate, maxBitrate: f.maxBitrate, maxHeight: f.maxHeight, sound: audio !== 'none' }),
+    renditions: f.renditions,
     keyframeIntervalSec: f.keyframeInterval,
     maxWidth: f.maxWidth,
-    maxHeight: f.maxHeight,
     maxViewers: f.maxViewers,
     lingerSec: f.linger,
     join: f.join,
+    publish: f.publish ?? [],
     approve: f.approve,
     ticketFile: f.ticketFile,
     ticketIdentity: f.keepTicket ? (f.newTicket ? 'renew' : 'keep') : f.newTicket ? 'forget' : 'fresh',

@@ -8,6 +8,7 @@ import { HostStatusDisplay } from './host-status.js';
 import { HostJsonReport, type EventSink } from './json-events.js';
 import { ipv4Port, keptBindAddress, KeptTicketStore, newKeptTicket, type KeptTicket } from './kept-ticket.js';
 import type { HostOptions } from './options.js';
+import { startPolicyTrace } from './policy-trace.js';
 import { fileTargetProblem, removeSecretFile, writeSecretFile } from './secret-file.js';
 import type { Shutdown } from './shutdown.js';
 import type { TerminalLine } from './terminal-line.js';
@@ -100,7 +101,9 @@ export async function runHost(o: HostOptions, ui: CommandUi, shutdown: Shutdown)
   });
   if (o.copyTicket) shutdown.add(await copyTicket(ticket, log));
   log.info(`hosting ${capture.id} capture; waiting for viewers (up to ${o.maxViewers})`);
+  for (const t of o.publish) log.info(`publishing to ${t.redacted}`);
 
+  shutdown.add(startPolicyTrace(session, process.env.PIXELPASS_POLICY_TRACE, log));
   const status = events.enabled ? new HostJsonReport(session, events, o.maxViewers) : new HostStatusDisplay(session, line, log, { maxViewers: o.maxViewers });
   status.start();
   shutdown.add(() => status.stop());

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { CaptureState, HostSessionEvents, HubTotals, ViewerStats } from '@pixelpass/core';
+import type { CaptureState, HostSessionEvents, HubTotals, PublishStats, ViewerStats } from '@pixelpass/core';
 import { describe, expect, it } from 'vitest';
-import { formatEvent, formatPath, formatStatus, HostStatusDisplay, type StatusEvent } from './host-status.js';
+import { formatEvent, formatPath, formatPublishEvent, formatStatus, HostStatusDisplay, type PublishEvent, type StatusEvent } from './host-status.js';
 import { TerminalLine, type TerminalOutput } from './terminal-line.js';
 import { formatBitrate, formatBytes, RateMeter } from './units.js';
 
@@ -25,6 +25,23 @@ const viewer = (label: string, kind: 'direct' | 'relay' | 'unknown', rttMs: numb
   rendition: 0,
   renditionLabel: '',
   switches: 0,
+});
+
+const target = (over: Partial<PublishStats> = {}): PublishStats => ({
+  label: 'publish:srt://10.0.0.5:9000',
+  name: 'srt://10.0.0.5:9000',
+  redacted: 'srt://10.0.0.5:9000?streamid=***',
+  state: 'connected',
+  connectedSince: 0,
+  connections: 1,
+  reconnects: 0,
+  attempts: 1,
+  failuresInRow: 0,
+  bytesSent: 0,
+  bytesSkipped: 0,
+  lastError: '',
+  retryAt: null,
+  ...over,
 });
 
 describe('status formatting', () => {
@@ -55,9 +72,25 @@ describe('status formatting', () => {
     [{ kind: 'left', viewer: viewer('ab12', 'direct', 3), reason: 'viewer closed the stream', watching: 0, maxViewers: 2 }, 'viewer ab12 left: viewer closed the stream; 0/2 watching'],
     [{ kind: 'dropped', viewer: viewer('ab12', 'direct', 3), reason: 'not reading for 16 s', watching: 1, maxViewers: 3 }, 'viewer ab12 disconnected: not reading for 16 s; 1/3 watching'],
     [{ kind: 'skipped', viewer: viewer('ab12', 'direct', 3), bytes: 1_234_567 }, 'viewer ab12 fell behind; skipped 1.2 MB to the next keyframe'],
+    [
+      { kind: 'switched', viewer: { ...viewer('ab12', 'direct', 3), renditionLabel: '540p 857 kbit/s', rendition: 2, rateBps: 1_100_000 }, from: 0, to: 2 },
+      'viewer ab12 steps down to 540p 857 kbit/s; its link carries about 1.1 Mbit/s',
+    ],
+    [{ kind: 'switched', viewer: { ...viewer('ab12', 'direct', 3), renditionLabel: '720p 2.0 Mbit/s', rendition: 1 }, from: 2, to: 1 }, 'viewer ab12 steps up to 720p 2.0 Mbit/s'],
   ])('event → %s', (event, text) => expect(formatEvent(event)).toBe(text));
 
-  const base = { maxViewers: 2, capture: 'running' as const, bitsPerSec: 8_100_000, skips: 3, drops: 1 };
+  it.each<[PublishEvent, string]>([
+    [{ kind: 'connected', target: target() }, 'publish srt://10.0.0.5:9000 connected (srt://10.0.0.5:9000?streamid=***)'],
+    [{ kind: 'connected', target: target({ connections: 3, reconnects: 2 }) }, 'publish srt://10.0.0.5:9000 connected again (reconnect 2)'],
+    [
+      { kind: 'failed', target: target({ state: 'retrying' }), reason: 'connection refused (is the server running and listening there?)', retryInMs: 500 },
+      'publish srt://10.0.0.5:9000: cannot publish: connection refused (is the server running and listening there?); trying again in 0.5 s, with backoff (viewers are not affected)',
+    ],
+    [{ kind: 'lost', target: target({ state: 'retrying' }), reason: 'too slow: skipped ahead 6 times in 30 s', retryInMs: 16_000 }, 'publish srt://10.0.0.5:9000 lost: too slow: skipped ahead 6 times in 30 s; reconnecting in 16 s'],
+    [{ kind: 'skipped', target: target(), bytes: 2_500_000 }, 'publish srt://10.0.0.5:9000 fell behind; skipped 2.5 MB to the next keyframe'],
+  ])('publish event → %s', (event, text) => expect(formatPublishEvent(event)).toBe(text));
+
+  const base = { maxViewers: 2, capture: 'running' as const, bitsPerSec: 8_100_000, skips: 3, drops: 1, publishers: [] };
   it.each([
     [{ ...base, viewers: [] }, 'summary', 'status: 0/2 viewers, out 8.1 Mbit/s, skips 3, drops 1, capture running'],
     [
@@ -66,9 +99,26 @@ describe('status formatting', () => {
       'status: 2/2 viewers (ab12 direct 3 ms, cd34 relay 40 ms), out 8.1 Mbit/s, skips 3, drops 1, capture running',
     ],
     [
+      { ...base, viewers: [{ ...viewer('ab12', 'direct', 3), renditionLabel: '720p 2.0 Mbit/s', rendition: 1, delayMs: 140 }] },
+      'live',
+      '1/2 viewers (ab12 direct 3 ms 720p 140 ms behind) · out 8.1 Mbit/s · skips 3 · drops 1 · capture running',
+    ],
+    [
       { ...base, capture: 'lingering' as const, viewers: [viewer('ab12', 'unknown', null)] },
       'live',
       '1/2 viewers (ab12 ?) · out 8.1 Mbit/s · skips 3 · drops 1 · capture lingering',
+    ],
+    [
+      {
+        ...base,
+        viewers: [],
+        publishers: [
+          { stats: target({ reconnects: 1 }), bitsPerSec: 4_000_000 },
+          { stats: target({ name: 'rtmp://127.0.0.1:1935/live', state: 'retrying', failuresInRow: 3 }), bitsPerSec: 0 },
+        ],
+      },
+      'summary',
+      'status: 0/2 viewers, out 8.1 Mbit/s, skips 3, drops 1, capture running, publish srt://10.0.0.5:9000 connected 4.0 Mbit/s, 1 reconnect, publish rtmp://127.0.0.1:1935/live retrying (3 failed)',
     ],
   ] as const)('status %#: %s', (snapshot, style, text) => expect(formatStatus(snapshot, style)).toBe(text));
 });
@@ -112,6 +162,10 @@ class FakeSession extends EventEmitter<HostSessionEvents> {
   }
   captureState(): CaptureState {
     return 'idle';
+  }
+  readonly targets: PublishStats[] = [];
+  publishers(): PublishStats[] {
+    return [...this.targets];
   }
   join(v: ViewerStats): void {
     this.watching.push(v);
@@ -189,6 +243,37 @@ describe('HostStatusDisplay', () => {
     out.text = '';
     status.stop();
     expect(out.text).toBe('\r\x1b[2K');
+  });
+
+  it('an unreachable server is one warning, however many attempts fail; a new reason or a lost connection is news', () => {
+    const { session, out, status } = setup(false);
+    status.start();
+    const failed = target({ state: 'retrying', connections: 0 });
+    for (let i = 0; i < 5; i++) session.emit('publish-failed', failed, 'connection refused', 500 * 2 ** i);
+    session.emit('publish-failed', failed, 'no answer', 30_000);
+    session.emit('publish-connected', target());
+    session.emit('publish-lost', target({ state: 'retrying' }), 'the SRT connection broke', 500);
+    session.emit('publish-failed', failed, 'the SRT connection broke', 1000);
+    expect(out.text.split('\n')).toEqual([
+      'pixelpass: warning: publish srt://10.0.0.5:9000: cannot publish: connection refused; trying again in 0.5 s, with backoff (viewers are not affected)',
+      'pixelpass: warning: publish srt://10.0.0.5:9000: cannot publish: no answer; trying again in 30 s, with backoff (viewers are not affected)',
+      'pixelpass: publish srt://10.0.0.5:9000 connected (srt://10.0.0.5:9000?streamid=***)',
+      'pixelpass: warning: publish srt://10.0.0.5:9000 lost: the SRT connection broke; reconnecting in 0.5 s',
+      '',
+    ]);
+    status.stop();
+  });
+
+  it('a publishing host with no viewer still logs its summary, with the bitrate of each target', () => {
+    const { session, out, status, advance } = setup(false);
+    session.targets.push(target({ bytesSent: 0 }));
+    status.start();
+    session.targets[0] = target({ bytesSent: 5_000_000 });
+    advance(10_000);
+    out.text = '';
+    status.tick();
+    expect(out.text).toBe('pixelpass: status: 0/2 viewers, out 0 kbit/s, skips 0, drops 0, capture idle, publish srt://10.0.0.5:9000 connected 4.0 Mbit/s\n');
+    status.stop();
   });
 
   it('never wraps the live line', () => {

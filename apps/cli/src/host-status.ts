@@ -1,9 +1,9 @@
-import type { CaptureState, HostSession, HostSessionEvents, Logger, PathInfo, ViewerStats } from '@pixelpass/core';
+import type { CaptureState, HostSession, HostSessionEvents, Logger, PathInfo, PublishStats, ViewerStats } from '@pixelpass/core';
 
 type Listener<E extends keyof HostSessionEvents> = (...args: HostSessionEvents[E]) => void;
 
 /** What the display reads of a host session (a HostSession). */
-export interface HostStatusSource extends Pick<HostSession, 'viewerCount' | 'viewers' | 'totals' | 'captureState'> {
+export interface HostStatusSource extends Pick<HostSession, 'viewerCount' | 'viewers' | 'totals' | 'captureState' | 'publishers'> {
   on<E extends keyof HostSessionEvents>(event: E, listener: Listener<E>): unknown;
   off<E extends keyof HostSessionEvents>(event: E, listener: Listener<E>): unknown;
 }
@@ -23,16 +23,48 @@ export interface StatusSnapshot {
   readonly capture: CaptureState;
   /** Bits per second sent to all viewers together, over the last few seconds. */
   readonly bitsPerSec: number;
-  /** Totals since the host started. */
+  /** Totals since the host started (publish targets' skips and drops included). */
   readonly skips: number;
   readonly drops: number;
+  /** Each --publish target, with the bitrate it is sent now. */
+  readonly publishers: ReadonlyArray<{ readonly stats: PublishStats; readonly bitsPerSec: number }>;
 }
 
 export type StatusEvent =
   | { readonly kind: 'joined'; readonly viewer: ViewerStats; readonly watching: number; readonly maxViewers: number }
   | { readonly kind: 'left'; readonly viewer: ViewerStats; readonly reason: string; readonly watching: number; readonly maxViewers: number }
   | { readonly kind: 'dropped'; readonly viewer: ViewerStats; readonly reason: string; readonly watching: number; readonly maxViewers: number }
-  | { readonly kind: 'skipped'; readonly viewer: ViewerStats; readonly bytes: number };
+  | { readonly kind: 'skipped'; readonly viewer: ViewerStats; readonly bytes: number }
+  | { readonly kind: 'switched'; readonly viewer: ViewerStats; readonly from: number; readonly to: number };
+
+export type PublishEvent =
+  | { readonly kind: 'connected'; readonly target: PublishStats }
+  | { readonly kind: 'failed'; readonly target: PublishStats; readonly reason: string; readonly retryInMs: number }
+  | { readonly kind: 'lost'; readonly target: PublishStats; readonly reason: string; readonly retryInMs: number }
+  | { readonly kind: 'skipped'; readonly target: PublishStats; readonly bytes: number };
+
+const seconds = (ms: number): string => `${ms < 10_000 ? (ms / 1000).toFixed(1).replace(/\.0$/, '') : Math.round(ms / 1000)} s`;
+
+/** One line per publish event; the URL only redacted. */
+export function formatPublishEvent(e: PublishEvent): string {
+  const who = `publish ${e.target.name}`;
+  switch (e.kind) {
+    case 'connected':
+      return e.target.reconnects > 0 ? `${who} connected again (reconnect ${e.target.reconnects})` : `${who} connected (${e.target.redacted})`;
+    case 'failed':
+      return `${who}: cannot publish: ${e.reason}; trying again in ${seconds(e.retryInMs)}, with backoff (viewers are not affected)`;
+    case 'lost':
+      return `${who} lost: ${e.reason}; reconnecting in ${seconds(e.retryInMs)}`;
+    case 'skipped':
+      return `${who} fell behind; skipped ${formatBytes(e.bytes)} to the next keyframe`;
+  }
+}
+
+function publishShort(p: { readonly stats: PublishStats; readonly bitsPerSec: number }): string {
+  const s = p.stats;
+  const state = s.state === 'connected' ? `connected ${formatBitrate(p.bitsPerSec)}` : s.state === 'retrying' && s.failuresInRow > 0 ? `retrying (${s.failuresInRow} failed)` : s.state;
+  return `publish ${s.name} ${state}${s.reconnects ? `, ${s.reconnects} reconnect${s.reconnects === 1 ? '' : 's'}` : ''}`;
+}
 
 export function formatPath(p: PathInfo): string {
   const kind = p.kind === 'unknown' ? 'path unknown' : p.kind;
@@ -53,12 +85,18 @@ export function formatEvent(e: StatusEvent): string {
       return `${who} disconnected: ${e.reason}; ${count(e.watching, e.maxViewers)}`;
     case 'skipped':
       return `${who} fell behind; skipped ${formatBytes(e.bytes)} to the next keyframe`;
+    case 'switched': {
+      const link = e.viewer.rateBps === undefined ? '' : `; its link carries about ${formatBitrate(e.viewer.rateBps)}`;
+      return `${who} ${e.to > e.from ? 'steps down' : 'steps up'} to ${e.viewer.renditionLabel}${link}`;
+    }
   }
 }
 
 function viewerShort(v: ViewerStats): string {
   const rtt = v.path.rttMs === null ? '' : ` ${Math.round(v.path.rttMs)} ms`;
-  return `${v.label} ${v.path.kind === 'unknown' ? '?' : v.path.kind}${rtt}`;
+  // With a ladder: the rendition it gets ("720p") and how far behind live the host has it.
+  const rendition = v.renditionLabel ? ` ${v.renditionLabel.split(' ')[0]} ${v.delayMs} ms behind` : '';
+  return `${v.label} ${v.path.kind === 'unknown' ? '?' : v.path.kind}${rtt}${rendition}`;
 }
 
 /**
@@ -73,6 +111,7 @@ export function formatStatus(s: StatusSnapshot, style: 'summary' | 'live'): stri
     `skips ${s.skips}`,
     `drops ${s.drops}`,
     `capture ${s.capture}`,
+    ...s.publishers.map(publishShort),
   ];
   return style === 'summary' ? `status: ${parts.join(', ')}` : parts.join(' · ');
 }
@@ -90,6 +129,10 @@ export interface HostStatusOptions {
  */
 export class HostStatusDisplay {
   readonly #meter = new RateMeter();
+  readonly #publishMeters = new Map<string, RateMeter>();
+  readonly #publishRates = new Map<string, number>();
+  /** Per target: the reason of the outage already reported (same reason again: not repeated above debug). */
+  readonly #outage = new Map<string, string>();
   readonly #now: () => number;
   readonly #dropped = new Set<number>();
   readonly #unsubscribe: Array<() => void> = [];
@@ -100,7 +143,7 @@ export class HostStatusDisplay {
   constructor(
     private readonly session: HostStatusSource,
     private readonly line: TerminalLine,
-    private readonly log: Logger,
+    private readonly log: Logger & { debug?(message: string): void },
     private readonly options: HostStatusOptions,
   ) {
     this.#now = options.now ?? Date.now;
@@ -116,6 +159,7 @@ export class HostStatusDisplay {
       this.log.info(formatEvent({ kind: 'left', viewer, reason, watching: s.viewerCount, maxViewers: max }));
     };
     const skipped = (viewer: ViewerStats, bytes: number): void => this.log.warn(formatEvent({ kind: 'skipped', viewer, bytes }));
+    const switched = (viewer: ViewerStats, from: number, to: number): void => this.log.info(formatEvent({ kind: 'switched', viewer, from, to }));
     const dropped = (viewer: ViewerStats, reason: string): void => {
       this.#dropped.add(viewer.id);
       // Reported before the hub removes it, so it is still counted.
@@ -125,14 +169,41 @@ export class HostStatusDisplay {
     s.on('viewer-left', left);
     s.on('viewer-skipped', skipped);
     s.on('viewer-dropped', dropped);
+    s.on('viewer-switched', switched);
+    const pubConnected = (target: PublishStats): void => {
+      this.#outage.delete(target.label);
+      this.log.info(formatPublishEvent({ kind: 'connected', target }));
+    };
+    // An unreachable server is one warning, not one per attempt: the status line counts the attempts.
+    const pubFailed = (target: PublishStats, reason: string, retryInMs: number): void => {
+      const line = formatPublishEvent({ kind: 'failed', target, reason, retryInMs });
+      if (this.#outage.get(target.label) === reason) return this.log.debug?.(line);
+      this.#outage.set(target.label, reason);
+      this.log.warn(line);
+    };
+    const pubLost = (target: PublishStats, reason: string, retryInMs: number): void => {
+      this.#outage.set(target.label, reason);
+      this.log.warn(formatPublishEvent({ kind: 'lost', target, reason, retryInMs }));
+    };
+    const pubSkipped = (target: PublishStats, bytes: number): void => this.log.warn(formatPublishEvent({ kind: 'skipped', target, bytes }));
+    s.on('publish-connected', pubConnected);
+    s.on('publish-failed', pubFailed);
+    s.on('publish-lost', pubLost);
+    s.on('publish-skipped', pubSkipped);
     this.#unsubscribe.push(() => {
       s.off('viewer-joined', joined);
       s.off('viewer-left', left);
       s.off('viewer-skipped', skipped);
       s.off('viewer-dropped', dropped);
+      s.off('viewer-switched', switched);
+      s.off('publish-connected', pubConnected);
+      s.off('publish-failed', pubFailed);
+      s.off('publish-lost', pubLost);
+      s.off('publish-skipped', pubSkipped);
     });
     const every = this.line.live ? (this.options.refreshEveryMs ?? 1000) : (this.options.summaryEveryMs ?? 10_000);
     this.#meter.sample(this.#now(), s.totals().bytesSent);
+    this.#samplePublishers(this.#now());
     this.#timer = setInterval(() => this.tick(), every);
     this.#timer.unref();
     if (this.line.live) this.tick();
@@ -140,13 +211,23 @@ export class HostStatusDisplay {
 
   /** Samples the bitrate and redraws (terminal) or logs a summary (elsewhere). */
   tick(): void {
-    this.#bitsPerSec = this.#meter.sample(this.#now(), this.session.totals().bytesSent);
+    const now = this.#now();
+    this.#bitsPerSec = this.#meter.sample(now, this.session.totals().bytesSent);
+    this.#samplePublishers(now);
     const snapshot = this.snapshot();
     if (this.line.live) return this.line.show(formatStatus(snapshot, 'live'));
-    // An idle host waiting for hours does not fill its log with "0 viewers".
-    const hasViewers = snapshot.viewers.length > 0;
+    // An idle host waiting for hours does not fill its log with "0 viewers" (a publishing host is not idle).
+    const hasViewers = snapshot.viewers.length > 0 || snapshot.publishers.length > 0;
     if (hasViewers || this.#lastSummaryHadViewers) this.log.info(formatStatus(snapshot, 'summary'));
     this.#lastSummaryHadViewers = hasViewers;
+  }
+
+  #samplePublishers(now: number): void {
+    for (const p of this.session.publishers()) {
+      let meter = this.#publishMeters.get(p.label);
+      if (!meter) this.#publishMeters.set(p.label, (meter = new RateMeter()));
+      this.#publishRates.set(p.label, meter.sample(now, p.bytesSent));
+    }
   }
 
   snapshot(): StatusSnapshot {
@@ -158,6 +239,7 @@ export class HostStatusDisplay {
       bitsPerSec: this.#bitsPerSec,
       skips: totals.skips,
       drops: totals.drops,
+      publishers: this.session.publishers().map((stats) => ({ stats, bitsPerSec: this.#publishRates.get(stats.label) ?? 0 })),
     };
   }
 

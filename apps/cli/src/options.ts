@@ -1,4 +1,4 @@
-import type { JoinMode } from '@pixelpass/core';
+import type { JoinMode, PublishTarget } from '@pixelpass/core';
 
 export type SourceChoice = 'test' | 'x11' | 'wayland' | 'auto';
 export type AudioChoice = 'test' | 'system' | 'app' | 'none';
@@ -17,12 +17,16 @@ export interface HostOptions extends TransportChoice {
   readonly app?: string | undefined;
   readonly fps: number;
   readonly bitrateKbps: number;
+  /** Encodes at once for viewers on different links (1: no adaptation). */
+  readonly renditions: number;
   readonly keyframeIntervalSec: number;
   readonly maxWidth?: number | undefined;
   readonly maxHeight?: number | undefined;
   readonly maxViewers: number;
   readonly lingerSec: number;
   readonly join: JoinMode;
+  /** `--publish`: media servers that get the same stream (checked URLs). */
+  readonly publish: readonly PublishTarget[];
   readonly approve: boolean;
   readonly ticketFile?: string | undefined;
   /**

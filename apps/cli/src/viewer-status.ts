@@ -1,4 +1,4 @@
-import type { Logger, ViewerSession, ViewerSnapshot } from '@pixelpass/core';
+import type { Logger, ViewerSession, ViewerSnapshot, ViewerStatus } from '@pixelpass/core';
 import type { TerminalLine } from './terminal-line.js';
 import { formatBitrate, formatBytes } from './units.js';
 
@@ -11,7 +11,22 @@ export function formatViewerStatus(s: ViewerSnapshot, bitsPerSec?: number): stri
     `${formatBytes(s.bytesReceived)} received${bitsPerSec === undefined ? '' : ` (${formatBitrate(bitsPerSec)})`}`,
     s.players === 1 ? '1 player' : `${s.players} players`,
   ];
+  if (s.stream && s.stream.renditions > 1) parts.push(describeStream(s.stream));
   return parts.join(' · ');
+}
+
+/** "720p 2.0 Mbit/s (2 of 4)": which of the host's renditions this viewer gets. */
+function describeStream(s: ViewerStatus): string {
+  return `${s.rendition} (${s.index + 1} of ${s.renditions})`;
+}
+
+/** The line a change of rendition gets: which way, and what the host measured of the link. */
+export function renditionChange(prev: ViewerStatus, next: ViewerStatus): string | undefined {
+  if (prev.index === next.index || next.renditions < 2) return undefined;
+  const link = next.rateBps === undefined ? '' : `; your link carries about ${formatBitrate(next.rateBps)}`;
+  return next.index > prev.index
+    ? `status: the host now sends a lighter stream, ${describeStream(next)}${link}`
+    : `status: the host now sends a better stream, ${describeStream(next)}${link}`;
 }
 
 /** Lines for a log (no terminal): only discrete changes, never the byte counter. */
@@ -21,6 +36,12 @@ export function statusEvents(prev: ViewerSnapshot | undefined, next: ViewerSnaps
   if (prev && prev.path.kind !== next.path.kind && next.path.kind !== 'unknown') out.push(`status: now on a ${next.path.kind} path`);
   if (prev && next.players !== prev.players) out.push(`status: ${next.players === 1 ? '1 player' : `${next.players} players`} watching`);
   if (prev && prev.bytesReceived === 0 && next.bytesReceived > 0) out.push('status: first bytes of the stream arrived');
+  if (prev?.stream && next.stream) {
+    const change = renditionChange(prev.stream, next.stream);
+    if (change) out.push(change);
+  } else if (!prev?.stream && next.stream && next.stream.renditions > 1) {
+    out.push(`status: the host adapts to your link; now ${describeStream(next.stream)}`);
+  }
   return out;
 }
 

@@ -59,6 +59,7 @@ export class TestCaptureSource implements CaptureSource {
     if (timeOverlay) parts.push('timeoverlay font-desc="Sans 24" halignment=right valignment=bottom');
     return {
       video: { launch: parts.join(' ! ') },
+      paced: true,
       geometry: { width, height },
       description: `test pattern ${pattern} ${width}x${height}`,
       close: async () => undefined,

@@ -98,11 +98,12 @@ export class X11Capture implements CaptureSource {
     });
     const description = `X11 ${label}${xshm ? '' : ' (no MIT-SHM: slower grabs)'}`;
     if (target.kind !== 'window') {
-      return { video: { launch: fragment.launch }, geometry: fragment.geometry, description, close: async () => undefined };
+      return { video: { launch: fragment.launch }, paced: true, geometry: fragment.geometry, description, close: async () => undefined };
     }
     const watch = new WindowWatch(display, target.xid, screen, this.options.windowPollMs ?? 1000);
     return {
       video: { launch: fragment.launch },
+      paced: true,
       geometry: fragment.geometry,
       description,
       ended: watch.ended,

@@ -565,7 +565,7 @@ describe('BroadcastHub: a ladder of renditions, one stream per viewer', () => {
     const videoPids = new Set<number>();
     for (let off = 0; off < bytes.length; off += TS_PACKET_SIZE) {
       const h = parseTsHeader(bytes, off);
-      if (h.pid === 0 || h.pid === PMT2 || h.pid === SOUND) continue;
+      if (h.pid === 0 || h.pid === PMT2 || h.pid === SOUND || h.pid === 0x1fff) continue;
       videoPids.add(h.pid);
       const c = bytes[off + 3]! & 15;
       const hasPayload = (bytes[off + 3]! & 0x10) !== 0;
@@ -621,7 +621,33 @@ describe('BroadcastHub: a ladder of renditions, one stream per viewer', () => {
     expect(frames(sink.bytes()).filter((f) => f === 'K' || f === 'P')).toEqual(['K', 'K', 'P']);
   });
 
-  it('a viewer that can have more goes up one rendition after the calm lasted, at a keyframe that comes anyway', async () => {
+  it('a subscriber that asked not to adapt (a publish target) keeps the top rendition while its queue grows', async () => {
+    cc.clear();
+    const clock = new FakeClock();
+    const h = hub({ policy, policyEveryMs: 0, maxQueueMs: 1e9, maxQueueBytes: 1e9, stallTimeoutMs: 1e9 }, clock);
+    h.setLadder([{ bitrateBps: 2_000_000, label: 'top' }, { bitrateBps: 500_000, label: 'low' }]);
+    let asked = 0;
+    h.setKeyframeSource(() => asked++);
+    const sink = new FakeSink();
+    const v = h.addViewer('publish:srt://x', sink, undefined, { adapt: false });
+    h.publish(concatBytes([patPacket(PMT2), ladderPmt()]));
+    h.publish(vframe(0, true));
+    h.publish(vframe(1, true));
+    await flush();
+    sink.paused = true;
+    for (let i = 0; i < 5; i++) {
+      clock.advance(100);
+      h.publish(vframe(0, false));
+      h.publish(vframe(1, false));
+    }
+    expect(v.stats().rendition).toBe(0);
+    expect(asked).toBe(1); // only the live join
+    sink.resume();
+    await flush();
+    expect(v.stats().switches).toBe(0);
+  });
+
+  it('a viewer that can have more is probed with padding, then goes up one rendition at a keyframe that comes anyway', async () => {
     cc.clear();
     const clock = new FakeClock();
     const h = hub({ policy: { ...DEFAULT_POLICY, upHoldMs: 1000, settleMs: 0 }, policyEveryMs: 0 }, clock);
@@ -633,13 +659,24 @@ describe('BroadcastHub: a ladder of renditions, one stream per viewer', () => {
     h.publish(concatBytes([patPacket(PMT2), ladderPmt()]));
     h.publish(vframe(0, true));
     h.publish(vframe(1, true));
-    for (let i = 0; i < 15; i++) {
+    const nullBytes = (): number => {
+      const b = sink.bytes();
+      let n = 0;
+      for (let off = 0; off < b.length; off += TS_PACKET_SIZE) if (parseTsHeader(b, off).pid === 0x1fff) n += TS_PACKET_SIZE;
+      return n;
+    };
+    // A fast link: everything handed over arrives at once, and is acknowledged.
+    for (let i = 0; i < 30 && v.stats().rendition !== 0; i++) {
       clock.advance(100);
       h.publish(vframe(0, false));
       h.publish(vframe(1, false));
       await flush();
+      v.ack(sink.bytes().length);
     }
     expect(v.stats().rendition).toBe(0);
+    // The probe padded the stream up to the top rendition's rate (minus what the low one sends).
+    const padded = nullBytes();
+    expect(padded).toBeGreaterThan((2_000_000 / 8) * 0.5);
     expect(asked).toBe(1); // only the join: going up waits for a regular keyframe
     h.publish(vframe(1, true));
     h.publish(vframe(0, true));
@@ -647,5 +684,12 @@ describe('BroadcastHub: a ladder of renditions, one stream per viewer', () => {
     await flush();
     expect(look(sink.bytes()).jumps).toBe(0);
     expect(v.stats().switches).toBe(1);
+    // The probe is over: no more padding.
+    clock.advance(100);
+    v.ack(sink.bytes().length);
+    h.publish(vframe(0, false));
+    await flush();
+    expect(nullBytes()).toBe(padded);
   });
+
 });

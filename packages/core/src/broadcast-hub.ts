@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import { DeliveryMeter, DEFAULT_DELIVERY, type DeliveryOptions } from './delivery-meter.js';
 import { errorMessage } from './errors.js';
 import { MediaChunk } from './media-chunk.js';
+import { TS_PACKET_SIZE } from './mpeg-ts.js';
 import { continuityFillers, RenditionSplitter, type SplitChunk, type VideoChunkInfo } from './rendition-splitter.js';
-import { decide, DEFAULT_POLICY, initialPolicyState, type PolicyOptions, type PolicyState } from './rendition-policy.js';
+import { decide, DEFAULT_POLICY, initialPolicyState, probeRateBps, type Observation, type PolicyOptions, type PolicyState } from './rendition-policy.js';
 import type { PathInfo } from './ports/transport.js';
 
 /** Where a viewer's bytes go; the transport's stream behind it. */
@@ -81,7 +82,7 @@ export interface ViewerStats {
   readonly bytesPublished: number;
   /** Cached GOP bytes it started from (instant join). */
   readonly bytesReplayed: number;
-  /** PAT/PMT copies put in front of its first (or resumed) keyframe. */
+  /** PAT/PMT copies put in front of its first (or resumed) keyframe, continuity fillers, probe padding. */
   readonly bytesInjected: number;
   /** Queued or in flight when it left. */
   readonly bytesDiscarded: number;
@@ -110,6 +111,8 @@ export interface HubEvents {
   'viewer-skipped': [label: string, droppedBytes: number, viewer: ViewerStats];
   'viewer-dropped': [label: string, reason: string, viewer: ViewerStats];
   'viewer-switched': [label: string, from: number, to: number, viewer: ViewerStats];
+  /** What the rendition policy saw of a viewer and where it put it (for recording traces). */
+  'viewer-observed': [label: string, observation: Observation, rendition: number];
 }
 
 /** What the hub may ask about a viewer's peer (its transport path). */
@@ -122,7 +125,17 @@ interface Queued {
   readonly at: number;
   /** For video: the canonical continuity counter after it. */
   readonly cc?: number | undefined;
+  /** Null packets of a probe: worth nothing to the player, dropped when the probe ends. */
+  readonly padding?: boolean;
 }
+
+/** Null packets (PID 0x1FFF): every demuxer drops them; they only measure what a link carries. */
+const NULL_PACKETS = ((): Uint8Array => {
+  const n = 256;
+  const out = new Uint8Array(n * TS_PACKET_SIZE).fill(0xff);
+  for (let i = 0; i < n; i++) out.set([0x47, 0x1f, 0xff, 0x10], i * TS_PACKET_SIZE);
+  return out;
+})();
 
 const UNKNOWN_PATH: PathInfo = { kind: 'unknown', rttMs: null };
 
@@ -154,6 +167,11 @@ class HubViewer {
   leftLane = 0;
   lastEvalAt = 0;
   switches = 0;
+  /** Keeps its rendition whatever its link does (a publish target: a server wants one steady stream). */
+  fixed = false;
+  /** Media bytes queued since the last padding (a probe pads what the media leaves of its rate). */
+  mediaSincePad = 0;
+  lastPadAt = 0;
   /** The canonical video PID's continuity counter of the last video it was given (queued or sent). */
   lastCc: number | undefined;
   /** ... of the last video handed to the transport. */
@@ -212,10 +230,22 @@ class HubViewer {
     this.enqueue(chunk, at, video.ccAfter);
   }
 
-  enqueue(chunk: MediaChunk, at: number, cc?: number): void {
-    this.queue.push({ chunk, at, cc });
+  enqueue(chunk: MediaChunk, at: number, cc?: number, padding = false): void {
+    this.queue.push({ chunk, at, cc, padding });
     this.queuedBytes += chunk.length;
+    if (!padding) this.mediaSincePad += chunk.length;
     this.wake();
+  }
+
+  /** Takes the probe's padding out of the queue; returns its bytes. */
+  dropPadding(): number {
+    let dropped = 0;
+    this.queue = this.queue.filter((q) => {
+      if (q.padding) dropped += q.chunk.length;
+      return !q.padding;
+    });
+    this.queuedBytes -= dropped;
+    return dropped;
   }
 
   /**
@@ -230,7 +260,7 @@ class HubViewer {
     // Re-stamped: they are not a backlog any more, just the end of a frame.
     const kept = this.queue.slice(0, keep);
     const dropped = this.clearQueue();
-    for (const q of kept) this.enqueue(q.chunk, now, q.cc);
+    for (const q of kept) this.enqueue(q.chunk, now, q.cc, q.padding);
     // The counter the stream is at is now the last kept video's, or the last one handed over.
     this.lastCc = [...kept].reverse().find((q) => q.cc !== undefined)?.cc ?? this.sentCc;
     return dropped - this.queuedBytes;
@@ -364,6 +394,16 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
   setLadder(ladder: ReadonlyArray<{ readonly bitrateBps: number; readonly label: string }>): void {
     this.#ladderBps = ladder.length ? ladder.map((r) => r.bitrateBps) : [0];
     this.#ladderLabels = ladder.map((r) => r.label);
+  }
+
+  /** Each rendition's bitrate on the wire, best first (what the policy compares a link with). */
+  get ladderBps(): readonly number[] {
+    return this.#ladderBps;
+  }
+
+  /** How many renditions the host encodes (1: no adaptation). */
+  get renditions(): number {
+    return this.#ladderBps.length;
   }
 
   /** What rendition `index` is called ('' without a ladder). */
@@ -514,9 +554,15 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
   #switch(viewer: HubViewer, item: SplitChunk, now: number): void {
     const from = viewer.lane === 'between' ? viewer.leftLane : viewer.lane;
     const to = item.lane as number;
-    // Going down because the link fell behind: what waits here of the old
-    // rendition is late already; the new one starts at this keyframe, now.
-    if (to > from && viewer.queueDelayMs(now) > this.options.policy.downDelayMs) viewer.bytesSkipped += viewer.cutAtFrame(now);
+    // Going down because the link fell behind: when what waits here of the old
+    // rendition would take the link longer than the delay bound to carry, it is
+    // late already and cut; the new one starts at this keyframe, now. A smaller
+    // backlog (a probe that did not fit) drains under the lighter rendition: no jump.
+    if (to > from) {
+      const rate = viewer.meter.rate(now);
+      const drainMs = rate ? (viewer.queuedBytes * 1000) / rate : viewer.queueDelayMs(now);
+      if (drainMs > this.options.policy.downDelayMs) viewer.bytesSkipped += viewer.cutAtFrame(now);
+    }
     viewer.lane = to;
     viewer.switches++;
     this.#continueAt(viewer, item, now);
@@ -539,16 +585,42 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
    */
   #reconsider(viewer: HubViewer, now: number): void {
     viewer.lastEvalAt = now;
-    if (this.#ladderBps.length < 2) return;
+    if (this.#ladderBps.length < 2 || viewer.fixed) return;
     const rate = viewer.meter.rate(now);
     const before = viewer.policy.rendition;
-    viewer.policy = decide(
-      viewer.policy,
-      { now, queueDelayMs: viewer.queueDelayMs(now), transitMs: viewer.meter.transitMs(now), rateBps: rate === undefined ? undefined : rate * 8 },
-      this.#ladderBps,
-      this.options.policy,
-    );
+    const observation: Observation = { now, queueDelayMs: viewer.queueDelayMs(now), transitMs: viewer.meter.transitMs(now), rateBps: rate === undefined ? undefined : rate * 8 };
+    viewer.policy = decide(viewer.policy, observation, this.#ladderBps, this.options.policy);
+    if (this.listenerCount('viewer-observed') > 0) this.emit('viewer-observed', viewer.label, observation, viewer.policy.rendition);
+    this.#pad(viewer, now);
     if (viewer.policy.rendition > before) this.#askKeyframe(now);
+  }
+
+  /**
+   * A probe in progress tops the viewer's stream up to the probe's rate with
+   * null packets, in the ~100 ms steps feedback comes in; when it ends (carried
+   * or not), the padding still queued goes: it was never part of the picture.
+   */
+  #pad(viewer: HubViewer, now: number): void {
+    const probe = viewer.policy.padding;
+    if (!probe) {
+      if (viewer.lastPadAt) viewer.bytesInjected -= viewer.dropPadding();
+      viewer.lastPadAt = 0;
+      return;
+    }
+    if (!viewer.lastPadAt || viewer.lastPadAt < probe.since) {
+      viewer.lastPadAt = now;
+      viewer.mediaSincePad = 0;
+      return;
+    }
+    const dt = Math.min(500, now - viewer.lastPadAt);
+    const want = (probeRateBps(probe, now, this.options.policy) / 8) * (dt / 1000) - viewer.mediaSincePad;
+    const packets = Math.min(NULL_PACKETS.length / TS_PACKET_SIZE, Math.floor(want / TS_PACKET_SIZE));
+    if (packets < 1) return;
+    viewer.lastPadAt = now;
+    viewer.mediaSincePad = 0;
+    const bytes = NULL_PACKETS.subarray(0, packets * TS_PACKET_SIZE);
+    viewer.bytesInjected += bytes.length;
+    viewer.enqueue(new MediaChunk(bytes, false, false), now, undefined, true);
   }
 
   /**
@@ -615,13 +687,18 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
    * stream starts with PAT/PMT at a keyframe made for it (live), or with the
    * cached GOP (replay), or waits for the next keyframe.
    */
-  addViewer(label: string, sink: ViewerSink, peer?: ViewerPeer, options: { readonly rendition?: number } = {}): ViewerHandle {
+  /**
+   * `rendition`: where the viewer starts (0, the top, by default); `adapt: false`
+   * keeps it there (a publish target), otherwise its feedback moves it.
+   */
+  addViewer(label: string, sink: ViewerSink, peer?: ViewerPeer, options: { readonly rendition?: number; readonly adapt?: boolean } = {}): ViewerHandle {
     const now = this.#now();
     const rendition = Math.min(options.rendition ?? 0, this.#ladderBps.length - 1);
     const gop = this.#gops.get(rendition);
     const live = this.options.join === 'live' && this.#requestKeyframe !== undefined;
     const joinNow = !live && this.options.join !== 'wait' && gop !== undefined;
     const viewer = new HubViewer(this.#nextId++, label, sink, peer, now, !joinNow, this.options.delivery, () => this.#now(), rendition, this.options.policy, (i) => this.renditionLabel(i));
+    viewer.fixed = options.adapt === false;
     if (live) this.#askKeyframe(now);
     if (joinNow) {
       this.#injectHeader(viewer, now);
@@ -656,7 +733,9 @@ export class BroadcastHub extends EventEmitter<HubEvents> {
         }
         // Hand over only what the viewer's link takes in the latency budget: the
         // rest waits here, where its age is seen and a slow viewer skips or switches.
-        while (!viewer.closed && !viewer.meter.mayHand(item.chunk.length, this.#now())) {
+        // While a probe pads the stream, the budget is the probe's rate: that is what the link is asked to carry.
+        const probing = (): number => (viewer.policy.padding ? probeRateBps(viewer.policy.padding, this.#now(), this.options.policy) / 8 : 0);
+        while (!viewer.closed && !viewer.meter.mayHand(item.chunk.length, this.#now(), probing())) {
           viewer.waitingForAckSince ||= this.#now();
           await viewer.nextAck(50);
         }

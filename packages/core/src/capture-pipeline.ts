@@ -4,7 +4,7 @@ import { errorMessage, PipelineFailed, PixelpassError, throwIfAborted } from './
 import type { Logger } from './logger.js';
 import { TsPacketAligner } from './mpeg-ts.js';
 import { describeRendition, LADDER_STEPS, planLadder } from './ladder.js';
-import { composePipeline, topSize } from './pipeline.js';
+import { composePipeline, SOUND_KBPS, topSize, TS_OVERHEAD } from './pipeline.js';
 import type { AudioSession, AudioSource } from './ports/audio.js';
 import type { CaptureSession, CaptureSource } from './ports/capture.js';
 import type { EncodeSettings, Encoder } from './ports/encoder.js';
@@ -17,9 +17,6 @@ export interface CaptureSettings extends EncodeSettings {
   /** At most this many renditions (1: one encode, no adaptation). Default: the whole ladder. */
   readonly renditions?: number;
 }
-
-/** MPEG-TS and PES headers on top of the codecs' bitrates, for comparing with what a link carries. */
-const WIRE_OVERHEAD = 1.08;
 
 export interface CapturePipelineDeps {
   readonly capture: CaptureSource;
@@ -71,15 +68,17 @@ export class CapturePipeline {
       // A ladder needs keyframes forced on the same frame in every rendition: a media process that takes commands.
       const rungs = (await runner.takesCommands?.()) ? (this.settings.renditions ?? LADDER_STEPS.length) : 1;
       const top = session.geometry && topSize(session.geometry, this.settings.maxWidth, this.settings.maxHeight);
-      const ladder = planLadder(top, this.settings.bitrateKbps, rungs);
+      const ladder = planLadder(top, this.settings.bitrateKbps, rungs, this.settings);
       const spec = composePipeline({
         video: session.video,
         audio: audioSession?.audio,
         encoders: ladder.map((r) => ({
           fragment: this.deps.encoder.fragment({ ...this.settings, bitrateKbps: r.bitrateKbps, keyframesOnRequestOnly: ladder.length > 1 }),
           size: r.index === 0 ? undefined : r.size,
+          bound: r.bound,
         })),
         fps: this.settings.fps,
+        paced: session.paced,
         geometry: session.geometry,
         maxWidth: this.settings.maxWidth,
         maxHeight: this.settings.maxHeight,
@@ -88,7 +87,7 @@ export class CapturePipeline {
       hub.reset();
       const running = await runner.start(spec);
       const audioKbps = audioSession ? this.#audioKbps() : 0;
-      hub.setLadder(ladder.map((r) => ({ bitrateBps: (r.bitrateKbps + audioKbps) * 1000 * WIRE_OVERHEAD, label: describeRendition(r) })));
+      hub.setLadder(ladder.map((r) => ({ bitrateBps: (r.bitrateKbps + audioKbps) * 1000 * TS_OVERHEAD, label: describeRendition(r) })));
       if (ladder.length > 1) running.control?.keyframeEvery(this.settings.keyframeIntervalSec);
       log.info(
         `capture started: ${session.description}${audioSession ? ` + ${audioSession.description}` : ', no audio'}, ${this.deps.encoder.id}${
@@ -104,7 +103,7 @@ export class CapturePipeline {
   }
 
   #audioKbps(): number {
-    return this.settings.audioBitrateKbps ?? 96;
+    return this.settings.audioBitrateKbps ?? SOUND_KBPS;
   }
 
   async #openAudio(signal: AbortSignal): Promise<AudioSession | undefined> {

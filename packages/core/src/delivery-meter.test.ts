@@ -21,6 +21,9 @@ describe('DeliveryMeter', () => {
     expect(m.budgetBytes(1100)).toBeCloseTo(62_500, -2);
     expect(m.mayHand(30_000, 1100)).toBe(true); // 25 000 + 30 000 ≤ 62 500
     expect(m.mayHand(40_000, 1100)).toBe(false);
+    // A probe asks the link for 4 Mbit/s: the budget is 250 ms of that, not of what it carried so far.
+    expect(m.budgetBytes(1100, 500_000)).toBeCloseTo(125_000, -2);
+    expect(m.mayHand(40_000, 1100, 500_000)).toBe(true);
   });
 
   it.each([

@@ -77,9 +77,14 @@ export class DeliveryMeter {
     return rate && rate > 0 ? (this.inTransit * 1000) / rate : 0;
   }
 
-  /** Bytes allowed in transit now (before the rate is known, an eighth of the maximum: ~8 Mbit/s worth). */
-  budgetBytes(now: number): number {
-    const rate = this.rate(now);
+  /**
+   * Bytes allowed in transit now (before the rate is known, an eighth of the
+   * maximum: ~8 Mbit/s worth). `atLeastRate` (bytes/s): a probe's rate, which the
+   * link is being asked to carry, so the budget is not held at what it carried so far.
+   */
+  budgetBytes(now: number, atLeastRate = 0): number {
+    const measured = this.rate(now);
+    const rate = measured === undefined ? undefined : Math.max(measured, atLeastRate);
     const want = rate === undefined ? this.options.maxBudgetBytes / 8 : (rate * this.options.latencyBudgetMs) / 1000;
     return Math.min(this.options.maxBudgetBytes, Math.max(this.options.minBudgetBytes, want));
   }
@@ -89,8 +94,8 @@ export class DeliveryMeter {
    * is nothing to bound by; with nothing in transit one chunk always goes
    * (a keyframe larger than the budget must not stall the viewer).
    */
-  mayHand(bytes: number, now: number): boolean {
+  mayHand(bytes: number, now: number, atLeastRate = 0): boolean {
     if (!this.hasFeedback || this.inTransit === 0) return true;
-    return this.inTransit + bytes <= this.budgetBytes(now);
+    return this.inTransit + bytes <= this.budgetBytes(now, atLeastRate);
   }
 }

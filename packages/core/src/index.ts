@@ -6,6 +6,7 @@ export * from './ports/media-runner.js';
 export * from './ports/player.js';
 export * from './ports/transport.js';
 export * from './ports/readiness.js';
+export * from './ports/publish.js';
 export * from './errors.js';
 export * from './logger.js';
 // The two sides, each owning its wiring: what the CLI and the bench build.
@@ -27,6 +28,8 @@ export * from './capture-supervisor.js';
 export * from './capture-pipeline.js';
 export * from './http-head.js';
 export * from './stream-gate.js';
+export * from './publish-target.js';
+export * from './publish-session.js';
 export * from './viewer-link.js';
 export * from './local-stream-server.js';
 export * from './stream-recorder.js';

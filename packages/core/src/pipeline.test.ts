@@ -97,6 +97,31 @@ describe('composePipeline', () => {
     expect(d).toMatch(/renditions\. ! queue [^!]* ! videoscale ! video\/x-raw,width=854,height=480,pixel-aspect-ratio=1\/1 ! x264enc name=venc1 bitrate=1300 ! .* ! mux\.sink_66/);
   });
 
+  it.each([
+    ['a source that only sends on damage gets videorate', false, true],
+    ['a paced source (X11, test pattern) does not: a frame less of latency', true, false],
+  ])('%s', (_n, paced, hasRate) => {
+    expect(composePipeline({ ...base, paced }).description.includes('videorate')).toBe(hasRate);
+  });
+
+  it.each([
+    ['with sound the PCR is on the sound pad', { launch: 'audiotestsrc is-live=true' }, / prog-map="program_map,PCR_1=\(string\)sink_80"/],
+    ['without sound the mux picks the video', undefined, /mpegtsmux name=mux ! fdsink/],
+  ])('%s; packets are not held back to fill aligned buffers', (_n, audio, mux) => {
+    const d = composePipeline({ ...base, audio }).description;
+    expect(d).toMatch(mux);
+    expect(d).not.toContain('alignment=7');
+  });
+
+  it('a ladder of unknown size: a lower rung fits its box, keeping the aspect', () => {
+    const d = composePipeline({
+      ...base,
+      geometry: undefined,
+      encoders: [{ fragment: 'x264enc bitrate=4000' }, { fragment: 'x264enc bitrate=1300', bound: { width: 1280, height: 720 } }],
+    }).description;
+    expect(d).toMatch(/renditions\. ! queue [^!]* ! videoscale ! video\/x-raw,width=\[2,1280,2\],height=\[2,720,2\],pixel-aspect-ratio=1\/1 ! x264enc name=venc1/);
+  });
+
   it('one rendition: no tee, the encoder right after the keyframe point', () => {
     const d = composePipeline(base).description;
     expect(d).not.toContain('tee');

@@ -8,7 +8,14 @@ export interface RenditionEncode {
   readonly fragment: string;
   /** Scale to this size first (lower rungs); undefined: the top size. */
   readonly size?: VideoGeometry | undefined;
+  /** Capture size unknown: fit into this box instead (a smaller picture passes through). */
+  readonly bound?: VideoGeometry | undefined;
 }
+
+/** Sound's bitrate (AAC) unless the settings say otherwise, kbit/s. */
+export const SOUND_KBPS = 96;
+/** MPEG-TS packet headers, PES headers and PSI over the encoders' bitrates. */
+export const TS_OVERHEAD = 1.08;
 
 /** mpegtsmux's pad for rendition r's video: the pad name sets the PID (see RenditionSplitter). */
 export const renditionPad = (r: number): string => `sink_${RENDITION_PID_BASE + r}`;
@@ -24,6 +31,8 @@ export interface PipelineParts {
    */
   readonly encoders: readonly RenditionEncode[];
   readonly fps: number;
+  /** The video source keeps its own rate: no videorate (see CaptureSession.paced). */
+  readonly paced?: boolean | undefined;
   /**
    * Native capture size, when known: odd sizes get cropped to even, large ones
    * scaled. Unknown (Wayland: the portal's size is logical, not pixels): the
@@ -100,14 +109,14 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
     const limited = parts.maxWidth !== undefined || parts.maxHeight !== undefined;
     video.push(limited ? 'videoscale' : 'videoscale method=nearest-neighbour', fitCaps(parts.maxWidth, parts.maxHeight));
   }
-  // videorate duplicates frames when a compositor only sends damage, so the
+  // videorate (only for sources that are not paced) duplicates frames when a compositor only sends damage, so the
   // stream keeps its rate and joining viewers get frames at once. skip-to-first:
   // when the first frame comes late (a wlroots compositor on a still screen sends
   // none until it changes), start there instead of filling the wait with a burst
   // of copies of it stamped in the past.
   // `keyunit` is where a keyframe is asked for (MediaControl): one point before
   // every encoder, so a forced keyframe lands on the same frame in all of them.
-  video.push('videoconvert', 'videorate skip-to-first=true', caps, `identity name=${KEYUNIT_ELEMENT} silent=true`);
+  video.push('videoconvert', ...(parts.paced ? [] : ['videorate skip-to-first=true']), caps, `identity name=${KEYUNIT_ELEMENT} silent=true`);
   const tail = (r: number): string[] => ['h264parse config-interval=-1', 'video/x-h264,stream-format=byte-stream,alignment=au', 'queue', `mux.${renditionPad(r)}`];
   const named = (fragment: string, r: number): string => fragment.replace(/^(\S+)/, `$1 name=venc${r}`);
   const branches: string[] = [];
@@ -118,12 +127,16 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
     // forced at `keyunit` land on the same frame in every rendition.
     branches.push([...video, 'tee name=renditions'].join(' ! '));
     parts.encoders.forEach((e, r) => {
-      const scale = e.size ? ['videoscale', `video/x-raw,width=${e.size.width},height=${e.size.height},pixel-aspect-ratio=1/1`] : [];
+      const scale = e.size
+        ? ['videoscale', `video/x-raw,width=${e.size.width},height=${e.size.height},pixel-aspect-ratio=1/1`]
+        : e.bound
+          ? ['videoscale', fitCaps(e.bound.width, e.bound.height)]
+          : [];
       branches.push(['renditions.', 'queue max-size-buffers=2 max-size-time=0 max-size-bytes=0', ...scale, named(e.fragment, r), ...tail(r)].join(' ! '));
     });
   }
   if (parts.audio) {
-    const kbps = parts.audioBitrateKbps ?? 96;
+    const kbps = parts.audioBitrateKbps ?? SOUND_KBPS;
     branches.push(
       [
         parts.audio.launch,
@@ -138,7 +151,10 @@ export function composePipeline(parts: PipelineParts): PipelineSpec {
       ].join(' ! '),
     );
   }
-  branches.push('mpegtsmux name=mux alignment=7 ! fdsink fd=1 sync=false');
+  // No `alignment`: packing 7 packets per buffer held each frame's tail back ~80 ms.
+  // With sound, the PCR rides on it: one shared clock, whichever video rendition a viewer gets.
+  const pcr = parts.audio ? ` prog-map="program_map,PCR_1=(string)${SOUND_PAD}"` : '';
+  branches.push(`mpegtsmux name=mux${pcr} ! fdsink fd=1 sync=false`);
 
   return {
     description: branches.join('  '),

@@ -5,6 +5,8 @@ import type { PipelineSpec } from './pipeline.js';
 import type { CaptureRequest, CaptureSession, CaptureSource } from './ports/capture.js';
 import type { Encoder } from './ports/encoder.js';
 import type { MediaRunner, RunningMedia } from './ports/media-runner.js';
+import type { PublishConnection, Publisher } from './ports/publish.js';
+import { parsePublishTarget } from './publish-target.js';
 import type { LaunchedPlayer, PlayerLauncher } from './ports/player.js';
 import { parseTicket } from './share-ticket.js';
 import { MemoryTransport } from './test-support/memory-transport.js';
@@ -221,5 +223,66 @@ describe('HostSession + ViewerSession over an in-memory transport', () => {
     expect(Date.now() - started).toBeLessThan(500);
     expect(h.capture.cancelled).toBe(1);
     await pending;
+  });
+});
+
+/** A media server that takes everything it is sent, and remembers whether the stream finished cleanly. */
+class FakePublisher implements Publisher {
+  readonly id = 'fakepub';
+  received = 0;
+  opens = 0;
+  closedCleanly = 0;
+  async open(): Promise<PublishConnection> {
+    this.opens++;
+    let end!: (reason: string) => void;
+    const ended = new Promise<string>((r) => (end = r));
+    return {
+      connected: Promise.resolve(),
+      ended,
+      write: async (bytes) => void (this.received += bytes.length),
+      close: async () => {
+        this.closedCleanly++;
+        end('');
+      },
+    };
+  }
+}
+
+describe('HostSession publishing', () => {
+  it('captures with no viewer, counts the target apart from the viewers, and finishes the stream on close', async () => {
+    const publisher = new FakePublisher();
+    const target = parsePublishTarget('rtmp://127.0.0.1/live/SECRETKEY');
+    const transport = new MemoryTransport();
+    const capture = new FakeCapture();
+    const session = new HostSession(
+      { capture, encoder, runner: new FakeRunner(), transport, log: new RecordingLogger(), publisher },
+      { media: { fps: 30, bitrateKbps: 1000, keyframeIntervalSec: 1 }, maxViewers: 1, lingerMs: 0, hostName: 'alice', publish: [target, target] },
+    );
+    const joined: string[] = [];
+    const connected: string[] = [];
+    session.on('viewer-joined', (v) => joined.push(v.label));
+    session.on('publish-connected', (p) => connected.push(p.label));
+    const ticket = await session.open();
+    const deadline = Date.now() + 2000;
+    while (publisher.received < 20_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(publisher.received).toBeGreaterThanOrEqual(20_000);
+    expect(capture.opens).toBe(1);
+    expect(session.captureState()).toBe('running');
+    expect(connected).toEqual(['publish:rtmp://127.0.0.1:1935/live', 'publish:rtmp://127.0.0.1:1935/live#2']);
+    expect(session.viewerCount).toBe(0);
+    expect(session.viewers()).toEqual([]);
+    expect(joined).toEqual([]);
+    expect(session.publishers().map((p) => [p.state, p.redacted])).toEqual([
+      ['connected', 'rtmp://127.0.0.1/live/***'],
+      ['connected', 'rtmp://127.0.0.1/live/***'],
+    ]);
+    // Publish targets take no viewer slot: a viewer still gets in with --max-viewers 1.
+    const v = viewer(transport, ticket);
+    await v.session.connect();
+    expect((await readSome(await v.session.serve(), 10_000)).status).toBe(200);
+    await session.close();
+    expect(publisher.closedCleanly).toBe(2);
+    expect(session.publishers().map((p) => p.state)).toEqual(['stopped', 'stopped']);
+    expect(capture.closes).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import { BroadcastHub } from './broadcast-hub.js';
 import { CaptureSupervisor, type CaptureRun } from './capture-supervisor.js';
 import { base32Encode } from './share-ticket.js';
 import { StreamGate, type StreamGateOptions } from './stream-gate.js';
-import { parseHostInfo, REFUSAL_HEADER, tunnelRequest } from './tunnel-protocol.js';
+import { parseHostInfo, parseViewerStatus, REFUSAL_HEADER, tunnelRequest } from './tunnel-protocol.js';
 import { FakePeerStream, flush, RecordingLogger } from './test-support/fakes.js';
 import { concatBytes, H264_STREAMS, patPacket, pmtPacket, videoFrame } from './test-support/ts-synth.js';
 
@@ -238,6 +238,41 @@ describe('StreamGate /info', () => {
     await gate.handle(stream);
     expect(statusOf(stream)).toBe(403);
     expect(stream.response()).not.toContain('alice');
+  });
+});
+
+describe('StreamGate /status', () => {
+  it('tells a watching peer the rendition its stream gets; a peer watching nothing gets 404', async () => {
+    const { gate, hub } = setup();
+    hub.setLadder([{ bitrateBps: 4e6, label: '720p 4.0 Mbit/s' }, { bitrateBps: 1e6, label: '480p 1.0 Mbit/s' }]);
+    const idle = new FakePeerStream([tunnelRequest(SECRET, '/status')], { id: 'someone-else', shortId: 'other', path: () => ({ kind: 'direct', rttMs: 1 }) });
+    await gate.handle(idle);
+    expect(statusOf(idle)).toBe(404);
+    const watching = new FakePeerStream([tunnelRequest(SECRET), 'hang']);
+    const serving = gate.handle(watching);
+    await flush();
+    const asks = new FakePeerStream([tunnelRequest(SECRET, '/status')]);
+    await gate.handle(asks);
+    expect(statusOf(asks)).toBe(200);
+    expect(parseViewerStatus(asks.response().split('\r\n\r\n')[1]!)).toMatchObject({ rendition: '720p 4.0 Mbit/s', index: 0, renditions: 2 });
+    watching.closeRead();
+    await serving;
+    const after = new FakePeerStream([tunnelRequest(SECRET, '/status')]);
+    await gate.handle(after);
+    expect(statusOf(after)).toBe(404);
+  });
+});
+
+describe('parseViewerStatus', () => {
+  it.each([
+    ['a status', '{"rendition":"720p 2.0 Mbit/s","index":1,"renditions":4,"rateBps":2100000,"delayMs":90}', { rendition: '720p 2.0 Mbit/s', index: 1, renditions: 4, rateBps: 2100000, delayMs: 90 }],
+    ['no rate yet', '{"rendition":"","index":0,"renditions":1,"delayMs":0}', { rendition: '', index: 0, renditions: 1, rateBps: undefined, delayMs: 0 }],
+    ['control characters in the name are removed', '{"rendition":"720p\\u001b[2J","index":0,"renditions":2,"delayMs":5}', { rendition: '720p[2J', index: 0, renditions: 2, rateBps: undefined, delayMs: 5 }],
+    ['an index past the ladder', '{"rendition":"x","index":4,"renditions":4,"delayMs":0}', undefined],
+    ['a negative delay', '{"rendition":"x","index":0,"renditions":1,"delayMs":-1}', undefined],
+    ['not JSON', 'nope', undefined],
+  ])('%s', (_n, body, expected) => {
+    expect(parseViewerStatus(body)).toEqual(expected);
   });
 });
 

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { BroadcastHub } from './broadcast-hub.js';
+import type { BroadcastHub, ViewerHandle } from './broadcast-hub.js';
 import type { CaptureSupervisor } from './capture-supervisor.js';
 import { errorMessage } from './errors.js';
 import { responseHead } from './http-head.js';
@@ -11,12 +11,14 @@ import {
   INFO_PATH,
   readRequestHead,
   REFUSAL_HEADER,
+  STATUS_PATH,
   STREAM_CONTENT_TYPE,
   STREAM_PATH,
   TUNNEL_HEAD_LIMITS,
   type HeadLimits,
   type HostInfo,
   type RefusalCode,
+  type ViewerStatus,
 } from './tunnel-protocol.js';
 
 export interface StreamGateOptions {
@@ -52,6 +54,8 @@ export function secretMatches(presented: string, secret: Uint8Array): boolean {
 export class StreamGate {
   #active = 0;
   #pendingApprovals = 0;
+  /** Each peer's latest stream being served, for its `/status`. */
+  readonly #watching = new Map<string, ViewerHandle>();
 
   constructor(
     private readonly options: StreamGateOptions,
@@ -90,6 +94,7 @@ export class StreamGate {
     }
     if (head.method !== 'GET') return this.#refuse(stream, 405, 'bad-request', 'only GET');
     if (head.path === INFO_PATH) return this.#info(stream);
+    if (head.path === STATUS_PATH) return this.#status(stream);
     if (head.path !== STREAM_PATH) return this.#refuse(stream, 404, 'bad-request', 'not found');
     if (this.#full()) return this.#refuseFull(stream, who);
     if (this.options.approve) {
@@ -152,6 +157,10 @@ export class StreamGate {
       },
       stream.peer,
     );
+    this.#watching.set(stream.peer.id, viewer);
+    void viewer.done.then(() => {
+      if (this.#watching.get(stream.peer.id) === viewer) this.#watching.delete(stream.peer.id);
+    });
     // Capture may have ended while the response head was on its way; this
     // viewer would otherwise wait for data that never comes.
     if (!this.supervisor.running) viewer.leave('capture ended');
@@ -173,7 +182,25 @@ export class StreamGate {
   }
 
   async #info(stream: PeerStream): Promise<void> {
-    const body = JSON.stringify({ name: this.options.hostName } satisfies HostInfo);
+    return this.#json(stream, { name: this.options.hostName } satisfies HostInfo);
+  }
+
+  /** What this peer's stream gets now; 404 when it watches nothing. */
+  async #status(stream: PeerStream): Promise<void> {
+    const viewer = this.#watching.get(stream.peer.id);
+    if (!viewer) return this.#refuse(stream, 404, 'bad-request', 'not watching');
+    const s = viewer.stats();
+    return this.#json(stream, {
+      rendition: s.renditionLabel,
+      index: s.rendition,
+      renditions: this.hub.renditions,
+      rateBps: s.rateBps === undefined ? undefined : Math.round(s.rateBps),
+      delayMs: s.delayMs,
+    } satisfies ViewerStatus);
+  }
+
+  async #json(stream: PeerStream, value: object): Promise<void> {
+    const body = JSON.stringify(value);
     try {
       await stream.writeBytes(
         responseHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }),

@@ -11,6 +11,8 @@ import { base32Encode } from './share-ticket.js';
 export const STREAM_PATH = '/stream';
 /** Who the host is (its name, for the player's title); answered without starting capture. */
 export const INFO_PATH = '/info';
+/** What the host sends this viewer now (its rendition), for the viewer's own status line. */
+export const STATUS_PATH = '/status';
 export const STREAM_CONTENT_TYPE = 'video/mp2t';
 
 /** The bounds on a request head in the tunnel: a viewer's request is ~150 bytes. */
@@ -62,6 +64,40 @@ export function parseHostInfo(body: string): HostInfo | undefined {
     if (typeof parsed.name !== 'string') return undefined;
     const name = safeDisplayText(parsed.name);
     return name ? { name } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The host's answer to `GET /status`: the rendition it sends this viewer and what it measures of the link. */
+export interface ViewerStatus {
+  /** e.g. "720p 2.0 Mbit/s"; '' when the host encodes one rendition. */
+  readonly rendition: string;
+  /** 0 is the best. */
+  readonly index: number;
+  /** How many the host encodes (1: no adaptation). */
+  readonly renditions: number;
+  /** What reaches this viewer, bit/s, when measured. */
+  readonly rateBps: number | undefined;
+  /** How far behind live the host has it (queued plus in transit), ms. */
+  readonly delayMs: number;
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** Parses the body of the host's answer to `GET /status`; undefined when it is not a usable one. */
+export function parseViewerStatus(body: string): ViewerStatus | undefined {
+  try {
+    const p = JSON.parse(body) as Record<string, unknown>;
+    if (typeof p.rendition !== 'string' || !finite(p.index) || !finite(p.renditions) || !finite(p.delayMs)) return undefined;
+    if (p.renditions < 1 || p.index >= p.renditions) return undefined;
+    return {
+      rendition: safeDisplayText(p.rendition, 40),
+      index: Math.floor(p.index),
+      renditions: Math.floor(p.renditions),
+      rateBps: finite(p.rateBps) ? p.rateBps : undefined,
+      delayMs: p.delayMs,
+    };
   } catch {
     return undefined;
   }

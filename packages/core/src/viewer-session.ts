@@ -8,12 +8,15 @@ import { parseTicket, type ShareTicket } from './share-ticket.js';
 import {
   INFO_PATH,
   parseHostInfo,
+  parseViewerStatus,
+  STATUS_PATH,
   readResponse,
   readShortBody,
   refusalOf,
   tunnelRequest,
   type HostInfo,
   type Refusal,
+  type ViewerStatus,
 } from './tunnel-protocol.js';
 import { DEFAULT_VIEWER_LINK, ViewerLink, type ViewerLinkOptions } from './viewer-link.js';
 import type { StreamRecorder } from './stream-recorder.js';
@@ -67,6 +70,8 @@ export interface ViewerSnapshot {
   readonly bytesReceived: number;
   readonly players: number;
   readonly reconnects: number;
+  /** What the host sends this viewer (its rendition of the screen), as it last said. */
+  readonly stream: ViewerStatus | undefined;
 }
 
 /**
@@ -79,6 +84,7 @@ export class ViewerSession extends EventEmitter<ViewerSessionEvents> {
   readonly #link: ViewerLink;
   readonly #server: LocalStreamServer;
   readonly #answerTimeoutMs: number;
+  #status: ViewerStatus | undefined;
 
   constructor(
     private readonly ports: ViewerPorts,
@@ -104,15 +110,31 @@ export class ViewerSession extends EventEmitter<ViewerSessionEvents> {
    * host cannot tell in time.
    */
   async hostInfo(timeoutMs = 3000): Promise<HostInfo | undefined> {
+    const body = await this.#ask(INFO_PATH, timeoutMs);
+    return body === undefined ? undefined : parseHostInfo(body);
+  }
+
+  /** Asks the host what it sends this viewer now; undefined when it cannot tell (or is too old to). */
+  async streamStatus(timeoutMs = 2000): Promise<ViewerStatus | undefined> {
+    try {
+      const body = await this.#ask(STATUS_PATH, timeoutMs);
+      return body === undefined ? undefined : parseViewerStatus(body);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One short request in its own stream: the body of a 200, undefined on failure; a refusal throws StreamRefused. */
+  async #ask(path: string, timeoutMs: number): Promise<string | undefined> {
     let stream: PeerStream | undefined;
     try {
       stream = await this.#link.openStream();
-      await stream.writeBytes(tunnelRequest(this.ticket.secret, INFO_PATH));
+      await stream.writeBytes(tunnelRequest(this.ticket.secret, path));
       const { head, rest } = await readResponse(stream, { maxHeadBytes: 8192, timeoutMs });
       const body = await readShortBody(stream, rest);
       const refusal = refusalOf(head, body);
       if (refusal) throw new StreamRefused(refusal);
-      return parseHostInfo(body);
+      return body;
     } catch (err) {
       if (err instanceof StreamRefused) throw err;
       return undefined;
@@ -134,6 +156,7 @@ export class ViewerSession extends EventEmitter<ViewerSessionEvents> {
       bytesReceived: this.#server.stats.bytesReceived,
       players: this.#server.stats.players,
       reconnects: this.#link.reconnects,
+      stream: this.#status,
     };
   }
 
@@ -147,6 +170,29 @@ export class ViewerSession extends EventEmitter<ViewerSessionEvents> {
    * ended is started again (the link redials with backoff).
    */
   async watch(url: string, title: string, signal: AbortSignal): Promise<ViewerEnd> {
+    const polling = new AbortController();
+    const stopPolling = (): void => polling.abort();
+    signal.addEventListener('abort', stopPolling, { once: true });
+    void this.#pollStatus(polling.signal);
+    try {
+      return await this.#watch(url, title, signal);
+    } finally {
+      stopPolling();
+      signal.removeEventListener('abort', stopPolling);
+    }
+  }
+
+  /** While watching: what the host sends this viewer, every couple of seconds (the status line shows it). */
+  async #pollStatus(signal: AbortSignal, everyMs = 2000): Promise<void> {
+    while (!signal.aborted) {
+      await new Promise((r) => setTimeout(r, everyMs).unref());
+      if (signal.aborted || !this.#link.connection || this.#server.stats.players === 0) continue;
+      const status = await this.streamStatus();
+      if (status && !signal.aborted) this.#status = status;
+    }
+  }
+
+  async #watch(url: string, title: string, signal: AbortSignal): Promise<ViewerEnd> {
     const { player, log } = this.ports;
     let restarts = 0;
     for (;;) {

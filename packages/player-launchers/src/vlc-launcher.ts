@@ -3,9 +3,13 @@ import { launchDetached } from './detached-player.js';
 import type { PlayerOptions } from './mpv-launcher.js';
 import { checkVlcPlugins, describeMissingPlugins } from './vlc-plugins.js';
 
-/** Arguments for a low-latency live stream in VLC (small network cache). */
+/**
+ * Arguments for a low-latency live stream in VLC: a 50 ms cache (300 ms measured
+ * 538 ms flip-to-screen, 50 ms 354 ms; the host bounds jitter itself), and a window
+ * that keeps its size when the host switches the viewer to a smaller rendition.
+ */
 export function vlcArgs(url: string, title: string, extra: readonly string[] = []): string[] {
-  return ['--network-caching=300', '--live-caching=300', `--meta-title=${title}`, '--no-video-title-show', ...extra, url];
+  return ['--network-caching=50', '--live-caching=50', '--no-qt-video-autoresize', `--meta-title=${title}`, '--no-video-title-show', ...extra, url];
 }
 
 /**
@@ -31,7 +35,7 @@ export class VlcLauncher implements PlayerLauncher {
     if (!path) return [found];
     const missing = await checkVlcPlugins(this.env);
     const plugins: ReadinessCheck = {
-      label: 'VLC plugins (MPEG-TS demuxer, FFmpeg decoder)',
+      label: 'VLC plugins (MPEG-TS demuxer, FFmpeg decoder, X11 output, Qt interface)',
       status: missing.length ? 'fail' : 'ok',
       need: 'view',
       detail: missing.length ? describeMissingPlugins(missing).replace(/; install .*/, '') : undefined,

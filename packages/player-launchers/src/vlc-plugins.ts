@@ -4,8 +4,10 @@ import { join } from 'node:path';
 export type DistroFamily = 'arch' | 'debian' | 'fedora' | 'other';
 
 /**
- * VLC plugins the stream needs: the MPEG-TS demuxer and the FFmpeg decoder.
- * Debian ships both in vlc-plugin-base; Arch splits them out.
+ * VLC plugins the stream needs: the MPEG-TS demuxer and the FFmpeg decoder
+ * (Debian ships both in vlc-plugin-base; Arch splits them out), a window to
+ * show the picture in (without one VLC's command-line interface plays nothing
+ * and quits), and the Qt interface pixelpass's VLC options are for.
  */
 export const VLC_PLUGINS: ReadonlyArray<{ file: string; what: string; packages: Record<DistroFamily, string> }> = [
   {
@@ -17,6 +19,16 @@ export const VLC_PLUGINS: ReadonlyArray<{ file: string; what: string; packages: 
     file: 'codec/libavcodec_plugin.so',
     what: 'FFmpeg decoder',
     packages: { arch: 'vlc-plugin-ffmpeg', debian: 'vlc-plugin-base', fedora: 'vlc-plugins-base', other: 'the VLC FFmpeg plugin' },
+  },
+  {
+    file: 'video_output/libxcb_x11_plugin.so',
+    what: 'X11 video output',
+    packages: { arch: 'vlc', debian: 'vlc-plugin-video-output', fedora: 'vlc', other: 'the VLC X11 video output plugin' },
+  },
+  {
+    file: 'gui/libqt_plugin.so',
+    what: 'Qt interface',
+    packages: { arch: 'vlc', debian: 'vlc-plugin-qt', fedora: 'vlc', other: 'the VLC Qt interface' },
   },
 ];
 
@@ -60,7 +72,9 @@ export function missingVlcPlugins(dirs: readonly string[], present: ReadonlySet<
 
 export function describeMissingPlugins(missing: readonly MissingPlugin[]): string {
   const packages = [...new Set(missing.map((m) => m.provider))].join(' ');
-  return `VLC lacks its ${missing.map((m) => `${m.what} (${m.file.split('/').pop()})`).join(' and ')}; install ${packages}`;
+  const parts = missing.map((m) => `${m.what} (${m.file.split('/').pop()})`);
+  const listed = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts.join('');
+  return `VLC lacks its ${listed}; install ${packages}`;
 }
 
 /** Looks on disk for VLC's plugins; empty when all are there. */

@@ -29,6 +29,12 @@ export interface CaptureSession {
   readonly video: PipelineFragment;
   /** Native size when the source knows it (used for messages and even-size cropping). */
   readonly geometry?: VideoGeometry;
+  /**
+   * The source itself delivers frames at the asked rate (ximagesrc, videotestsrc),
+   * so no videorate is needed; it costs about a frame of latency. Sources that send
+   * only on damage (compositors) leave this unset.
+   */
+  readonly paced?: boolean;
   /** Human description for logs, e.g. "X11 :1 monitor DP-1 1920x1080". */
   readonly description: string;
   /** Resolves when the source ended by itself (window closed, portal session closed). */

@@ -1,0 +1,1 @@
+export { FfmpegPublisher } from './ffmpeg-publisher.js';
