@@ -42,11 +42,12 @@ host:  ticket {output, file?, ticket, kept, relay}
        viewer-joined / viewer-left / viewer-dropped {viewer, path, rttMs, watching, maxViewers, reason?}
        viewer-refused {viewer, code, reason}   viewer-skipped {viewer, bytes}
        capture-started, capture-stopped / capture-failed {reason}
+       publish-connected {target}   publish-failed / publish-lost {target, reason, retryInMs}
        ended {reason}
 view:  no-answer-yet {givingUpInSec}   connected {host, path, rttMs}
        watching {name?, record?}   approval-pending   refused {code, status, message}
        player-started {player}   path {path, rttMs}   connection-lost   reconnected
-       players {players}   first-bytes
+       players {players}   first-bytes   rendition {rendition, index, renditions}
        ended {reason: stopped|player-closed|host-stopped|refused|unreachable, message?, code?}
 both:  log {level, message}   exit {code, message?}   (the last line)
 

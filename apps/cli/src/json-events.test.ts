@@ -5,7 +5,8 @@ import type { HostStatusSource } from './host-status.js';
 import { HostJsonReport, hostJson, jsonLogger, JsonLines, refusalJson, viewerSnapshotJson, type JsonEvent } from './json-events.js';
 
 const viewer = (label: string, kind: 'direct' | 'relay', rttMs: number | null, id = 1) => ({ id, label, path: { kind, rttMs } }) as unknown as ViewerStats;
-const snap = (o: Partial<ViewerSnapshot> = {}): ViewerSnapshot => ({ connected: true, path: { kind: 'direct', rttMs: 3 }, bytesReceived: 10, players: 1, reconnects: 0, ...o });
+const snap = (o: Partial<ViewerSnapshot> = {}): ViewerSnapshot => ({ connected: true, path: { kind: 'direct', rttMs: 3 }, bytesReceived: 10, players: 1, reconnects: 0, stream: undefined, ...o });
+const stream = (rendition: string, index: number) => ({ rendition, index, renditions: 3, rateBps: undefined, delayMs: 100 });
 
 describe('--json lines', () => {
   it('one object per line, event and time first', () => {
@@ -32,6 +33,7 @@ describe('--json lines', () => {
     [{ kind: 'refused', peer: 'ee', code: 'full', reason: 'the host is full (2 of 2 watching); try again later' }, { event: 'viewer-refused', viewer: 'ee', code: 'full', reason: 'the host is full (2 of 2 watching); try again later' }],
     [{ kind: 'capture-started' }, { event: 'capture-started' }],
     [{ kind: 'capture-failed', reason: 'window closed' }, { event: 'capture-failed', reason: 'window closed' }],
+    [{ kind: 'publish-lost', target: 'rtmp://h/live/***', reason: 'server closed', retryInMs: 2000 }, { event: 'publish-lost', target: 'rtmp://h/live/***', reason: 'server closed', retryInMs: 2000 }],
   ] as const)('host %j', (input, expected) => {
     expect(hostJson(input, 2)).toEqual(expected);
   });
@@ -58,6 +60,9 @@ describe('--json lines', () => {
     ['RTT doubled is', snap({ path: { kind: 'direct', rttMs: 21 } }), snap({ path: { kind: 'direct', rttMs: 90 } }), [{ event: 'path', path: 'direct', rttMs: 90 }]],
     ['a player', snap({ players: 0 }), snap({ players: 1 }), [{ event: 'players', players: 1 }]],
     ['first bytes', snap({ bytesReceived: 0 }), snap(), [{ event: 'first-bytes' }]],
+    ['a rendition', snap(), snap({ stream: stream('720p 4.0 Mbit/s', 0) }), [{ event: 'rendition', rendition: '720p 4.0 Mbit/s', index: 0, renditions: 3 }]],
+    ['down the ladder', snap({ stream: stream('720p 4.0 Mbit/s', 0) }), snap({ stream: stream('480p 1.3 Mbit/s', 1) }), [{ event: 'rendition', rendition: '480p 1.3 Mbit/s', index: 1, renditions: 3 }]],
+    ['the same one', snap({ stream: stream('720p 4.0 Mbit/s', 0) }), snap({ stream: stream('720p 4.0 Mbit/s', 0) }), []],
   ])('viewer: %s', (_w, prev, next, expected) => {
     expect(viewerSnapshotJson(prev, next)).toEqual(expected);
   });

@@ -1,4 +1,4 @@
-import type { Logger, PathInfo, Refusal, RefusalCode, ViewerSnapshot, ViewerStats } from '@pixelpass/core';
+import type { Logger, PathInfo, PublishStats, Refusal, RefusalCode, ViewerSnapshot, ViewerStats } from '@pixelpass/core';
 import type { HostStatusSource } from './host-status.js';
 import type { Verbosity } from './terminal-line.js';
 
@@ -59,7 +59,9 @@ export type HostJsonInput =
   | { readonly kind: 'skipped'; readonly viewer: ViewerStats; readonly bytes: number }
   | { readonly kind: 'refused'; readonly peer: string; readonly code: string; readonly reason: string }
   | { readonly kind: 'capture-started' }
-  | { readonly kind: 'capture-stopped' | 'capture-failed'; readonly reason: string };
+  | { readonly kind: 'capture-stopped' | 'capture-failed'; readonly reason: string }
+  | { readonly kind: 'publish-connected'; readonly target: string }
+  | { readonly kind: 'publish-failed' | 'publish-lost'; readonly target: string; readonly reason: string; readonly retryInMs: number };
 
 export function hostJson(e: HostJsonInput, maxViewers: number): JsonEvent {
   switch (e.kind) {
@@ -77,6 +79,11 @@ export function hostJson(e: HostJsonInput, maxViewers: number): JsonEvent {
     case 'capture-stopped':
     case 'capture-failed':
       return { event: e.kind, reason: e.reason };
+    case 'publish-connected':
+      return { event: e.kind, target: e.target };
+    case 'publish-failed':
+    case 'publish-lost':
+      return { event: e.kind, target: e.target, reason: e.reason, retryInMs: e.retryInMs };
   }
 }
 
@@ -108,6 +115,10 @@ export class HostJsonReport {
     const started = (): void => out({ kind: 'capture-started' });
     const stopped = (reason: string): void => out({ kind: 'capture-stopped', reason });
     const failed = (reason: string): void => out({ kind: 'capture-failed', reason });
+    // The URL with its credentials masked: a stream key is a secret too.
+    const pubConnected = (t: PublishStats): void => out({ kind: 'publish-connected', target: t.redacted });
+    const pubFailed = (t: PublishStats, reason: string, retryInMs: number): void => out({ kind: 'publish-failed', target: t.redacted, reason, retryInMs });
+    const pubLost = (t: PublishStats, reason: string, retryInMs: number): void => out({ kind: 'publish-lost', target: t.redacted, reason, retryInMs });
     s.on('viewer-joined', joined);
     s.on('viewer-left', left);
     s.on('viewer-dropped', dropped);
@@ -116,6 +127,9 @@ export class HostJsonReport {
     s.on('capture-started', started);
     s.on('capture-stopped', stopped);
     s.on('capture-failed', failed);
+    s.on('publish-connected', pubConnected);
+    s.on('publish-failed', pubFailed);
+    s.on('publish-lost', pubLost);
     this.#off.push(() => {
       s.off('viewer-joined', joined);
       s.off('viewer-left', left);
@@ -125,6 +139,9 @@ export class HostJsonReport {
       s.off('capture-started', started);
       s.off('capture-stopped', stopped);
       s.off('capture-failed', failed);
+      s.off('publish-connected', pubConnected);
+      s.off('publish-failed', pubFailed);
+      s.off('publish-lost', pubLost);
     });
   }
 
@@ -142,6 +159,10 @@ export function viewerSnapshotJson(prev: ViewerSnapshot | undefined, next: Viewe
   else if (prev && next.connected && prev.path.kind === next.path.kind && rttBand(rtt(prev.path)) !== rttBand(rtt(next.path))) out.push({ event: 'path', ...pathFields(next.path) });
   if (prev && prev.players !== next.players) out.push({ event: 'players', players: next.players });
   if (prev && prev.bytesReceived === 0 && next.bytesReceived > 0) out.push({ event: 'first-bytes' });
+  // Which version of the picture the host sends (per-viewer renditions), when it changes.
+  if (next.stream && next.stream.rendition && next.stream.rendition !== prev?.stream?.rendition) {
+    out.push({ event: 'rendition', rendition: next.stream.rendition, index: next.stream.index, renditions: next.stream.renditions });
+  }
   return out;
 }
 
