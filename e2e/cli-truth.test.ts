@@ -68,7 +68,8 @@ describe('the viewer is told why, with the right exit code (tmux, mpv under Xvfb
   });
 
   const host = (args: string[] = []): RunningCli => startCli(['host', '--source', 'test', '--test-size', '320x240', '--no-audio', ...args]);
-  const view = (ticket: string, player = 'mpv'): Promise<TmuxTerminal> => startTerminal([process.execPath, CLI, 'view', ticket, '--player', player], env);
+  const view = (ticket: string, player = 'mpv', extra: string[] = []): Promise<TmuxTerminal> =>
+    startTerminal([process.execPath, CLI, 'view', ticket, '--player', player, ...extra], env);
 
   it('a wrong secret: exit 1 naming the ticket by its public tail, before any player starts', async () => {
     const h = host();
@@ -114,17 +115,26 @@ describe('the viewer is told why, with the right exit code (tmux, mpv under Xvfb
     expect(await t.screen()).not.toMatch(/starting mpv again/);
   });
 
-  it('the host stops (Ctrl-C): "the host stopped sharing", exit 0, no Rust or "broke" text', async () => {
+  it('the host stops (Ctrl-C): "the host stopped sharing", exit 0, no Rust or "broke" text; what mpv got is recorded', async () => {
+    const dir = tmp();
+    dirs.push(dir);
+    const rec = join(dir, 'with-mpv.ts');
     const h = host();
     const ticket = await h.firstLine;
-    const t = await view(ticket);
+    const t = await view(ticket, 'mpv', ['--record', rec]);
     await until('mpv is watching', () => / joined \(/.test(h.stderr()), 20_000);
+    await until('a second recorded', () => existsSync(rec) && statSync(rec).size > 100_000, 20_000);
     await h.stop('SIGINT');
     expect(await exitOf(t)).toBe(0);
     const screen = await t.screen();
     expect(screen).toContain('pixelpass: the host stopped sharing');
     expect(screen).not.toMatch(/broke|ApplicationClose|ConnectionLost|error_code|reconnecting/);
+    expect(screen).toMatch(/recorded \d+ bytes to .*with-mpv\.ts/);
     expect(processesOf(/\bmpv --profile=low-latency/)).toEqual([]);
+    expect(statSync(rec).size % 188).toBe(0);
+    const video = (await ffprobeCount(rec, 60)).find((s) => s.codec_type === 'video');
+    expect(video).toMatchObject({ codec_name: 'h264', width: 320, height: 240 });
+    expect(Number(video?.nb_read_frames)).toBeGreaterThan(10);
   });
 
   it('a host that is gone: said after 3 s, a countdown, then one line and exit 1', async () => {
