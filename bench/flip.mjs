@@ -375,6 +375,8 @@ const SCENARIOS = {
   'pixelpass-untimed': (F, S) => pixelpass(F, S, { player: 'mpv', mpvExtra: ['--untimed=yes'] }),
   'pixelpass-tuned': (F, S) => pixelpass(F, S, { player: 'mpv', mpvExtra: ['--untimed=yes', '--vo=x11'] }),
   'pixelpass-60': (F, S) => pixelpass(F, S, { player: 'mpv', hostArgs: ['--fps', '60'] }),
+  /** 60 fps with one encode: what a 2-core host can keep up with. */
+  'pixelpass-60-one': (F, S) => pixelpass(F, S, { player: 'mpv', hostArgs: ['--fps', '60', '--renditions', '1'] }),
   'pixelpass-60-tuned': (F, S) => pixelpass(F, S, { player: 'mpv', hostArgs: ['--fps', '60'], mpvExtra: ['--untimed=yes', '--vo=x11'] }),
   'vlc-caching-50': (F, S) => pixelpass(F, S, { player: 'vlc', late: false, vlcCaching: 50 }),
   'vlc-caching-0': (F, S) => pixelpass(F, S, { player: 'vlc', late: false, vlcCaching: 0 }),
