@@ -196,13 +196,13 @@ describe('security: the ticket secret is the only key, and bad peers are refused
 
       const bad = await runCli([...HOST_ARGS, '--ticket-file', join(dir, 'missing-dir', 'ticket')]);
       expect(bad.code).toBe(2);
-      expect(bad.stderr.trim().split('\n').at(-1)).toMatch(/cannot write the ticket file/);
+      expect(bad.stderr.trim().split('\n')).toEqual([`pixelpass: --ticket-file ${join(dir, 'missing-dir', 'ticket')}: its folder ${join(dir, 'missing-dir')} does not exist`]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
-  it('--approve: the host is asked per viewer; a declined viewer gets 403, an approved one the stream', async () => {
+  it('--approve: the host is asked per viewer; a declined viewer gets 403 and exits 1, an approved one the stream', async () => {
     const h = startCli([...HOST_ARGS, '--approve'], {}, { stdin: 'pipe' });
     const ticket = await h.firstLine;
     const answer = (line: string): void => void h.child.stdin!.write(`${line}\n`);
@@ -216,8 +216,9 @@ describe('security: the ticket secret is the only key, and bad peers are refused
     answer('n');
     expect(await declined).toEqual({ status: 403, body: 'the host declined\n' });
     expect(h.stderr()).not.toMatch(/capture started/);
-    // Declined stays declined for this run, without asking again.
-    expect((await fetch(url1)).status).toBe(403);
+    // A decline is final: the viewer says so and exits 1, and the host was asked once.
+    expect((await v1.exited).code).toBe(1);
+    expect(v1.stderr().trim().split('\n').at(-1)).toBe('pixelpass: the host declined');
     expect(prompts()).toBe(1);
 
     const v2 = startCli(['view', ticket, '--player', 'none']);

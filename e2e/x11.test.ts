@@ -262,9 +262,9 @@ describe('X11 capture under a real Xvfb', () => {
     }
   });
 
-  it('DISPLAY unset or unreachable: exit 1 with one line naming the problem', async () => {
+  it('DISPLAY unset (exit 2, like no session at all) or unreachable (exit 1): one line naming the problem', async () => {
     const unset = await runCli(['host', '--source', 'x11', '--no-audio'], { DISPLAY: '' });
-    expect(unset.code).toBe(1);
+    expect(unset.code).toBe(2);
     expect(unset.stderr.trim().split('\n').at(-1)).toMatch(/DISPLAY is not set/);
     // Display numbers near the top of the range are not used by anyone here.
     const gone = await runCli(['host', '--source', 'x11', '--no-audio', '--display', ':31999'], {});

@@ -35,6 +35,9 @@ const PROVIDERS: Record<string, string> = {
   swaymsg: 'sway',
   swaybg: 'swaybg',
   gcc: 'gcc',
+  bash: 'bash',
+  zsh: 'zsh',
+  fish: 'fish',
   nginx: 'nginx',
   'srt-live-transmit': 'srt-tools',
 };

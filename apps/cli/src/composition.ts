@@ -3,6 +3,7 @@ import {
   HostSession,
   ViewerSession,
   describeEncoderChoice,
+  errorMessage,
   resolveEncoderChoice,
   summarizeEncoderChoice,
   type AudioSource,
@@ -14,6 +15,7 @@ import {
   type ProbeCache,
   type Publisher,
   type SoundServer,
+  type StreamRecorder,
   type Transport,
 } from '@pixelpass/core';
 import { TestCaptureSource, TestToneAudioSource } from '@pixelpass/capture-test';
@@ -25,7 +27,7 @@ import { NvencEncoder } from '@pixelpass/encode-nvenc';
 import { OpenH264Encoder } from '@pixelpass/encode-openh264';
 import { PulseAppAudio, PulseSoundServer, PulseSystemAudio } from '@pixelpass/audio-pulse';
 import { IrohTransport } from '@pixelpass/transport-iroh';
-import { MpvLauncher, NoPlayer, VlcLauncher } from '@pixelpass/player-launchers';
+import { DrainPlayer, MpvLauncher, NoPlayer, VlcLauncher } from '@pixelpass/player-launchers';
 import { GstMediaRunner } from '@pixelpass/media-gst';
 import { FfmpegPublisher } from '@pixelpass/publish-ffmpeg';
 import type { ENCODER_IDS } from './flags.js';
@@ -71,9 +73,34 @@ export const PLAYER_ADAPTERS: Record<PlayerChoice, (o: Pick<ViewOptions, 'player
   none: () => new NoPlayer(),
 };
 
+/** Why a window title matches no window of an X display (the menu's check on enter); undefined when it does. */
+export const x11WindowProblem = async (display: string | undefined, title: string): Promise<string | undefined> =>
+  new X11Capture({ display, window: title }).check().then(
+    () => undefined,
+    (err: unknown) => errorMessage(err),
+  );
+
 /** The monitors of an X display, for the menu (empty when it cannot tell). */
 export const x11Monitors = async (display: string | undefined) => (await new X11Capture({ display }).monitors?.()) ?? [];
-export const transportFor = (t: TransportChoice): Transport => new IrohTransport({ relay: t.relay, bindAddr: t.bindAddr });
+/** How long a viewer tries to reach the host before saying nothing answers (the countdown counts this down). */
+export const CONNECT_TIMEOUT_MS = 20_000;
+
+/** The endpoint identity a kept ticket brings (`--keep-ticket`). */
+export interface EndpointIdentity {
+  readonly endpointKey: Uint8Array;
+  readonly secret: Uint8Array;
+  /** Bound first when free, so an old ticket's direct addresses still work. */
+  readonly preferBindAddr?: string | undefined;
+}
+
+export const transportFor = (t: TransportChoice, identity?: EndpointIdentity): Transport =>
+  new IrohTransport({
+    relay: t.relay,
+    bindAddr: t.bindAddr,
+    dialTimeoutMs: CONNECT_TIMEOUT_MS,
+    secretKey: identity?.endpointKey,
+    preferBindAddr: identity?.preferBindAddr,
+  });
 export const mediaRunner = (): MediaRunner => new GstMediaRunner();
 export const soundServer = (): SoundServer => new PulseSoundServer();
 /** The Publisher port: ffmpeg remuxes to SRT (MPEG-TS) and RTMP (FLV). */
@@ -118,6 +145,7 @@ export async function buildHost(
   o: HostOptions,
   log: Logger & { debug?(message: string): void },
   approve?: (peerShortId: string, peerId: string) => Promise<boolean>,
+  identity?: EndpointIdentity,
 ): Promise<BuiltHost> {
   const kind = detectSource(o.source, process.env);
   checkSourceFlags(kind, o.x11);
@@ -131,7 +159,7 @@ export async function buildHost(
   const publishing = o.publish.length > 0 ? publisher() : undefined;
   await publishing?.check?.([...new Set(o.publish.map((t) => t.protocol))]);
   const session = new HostSession(
-    { capture, audio, encoder, runner: mediaRunner(), transport: transportFor(o), log, publisher: publishing },
+    { capture, audio, encoder, runner: mediaRunner(), transport: transportFor(o, identity), log, publisher: publishing },
     {
       media: {
         fps: o.fps,
@@ -147,14 +175,18 @@ export async function buildHost(
       approve,
       hub: { join: o.join },
       publish: o.publish,
+      ...(identity ? { secret: identity.secret } : {}),
     },
   );
   return { session, capture, sharing };
 }
 
-/** Everything `pixelpass view` is made of. */
-export function buildViewer(o: ViewOptions, log: Logger): { session: ViewerSession; player: PlayerLauncher } {
-  const player = PLAYER_ADAPTERS[o.player](o);
-  const session = new ViewerSession({ transport: transportFor(o), player, log }, o.ticket);
+/**
+ * Everything `pixelpass view` is made of. Recording without a player needs
+ * something to take the stream: a player that only reads it.
+ */
+export function buildViewer(o: ViewOptions, log: Logger, recorder?: StreamRecorder): { session: ViewerSession; player: PlayerLauncher } {
+  const player = recorder && o.player === 'none' ? new DrainPlayer() : PLAYER_ADAPTERS[o.player](o);
+  const session = new ViewerSession({ transport: transportFor(o), player, log }, o.ticket, { recorder });
   return { session, player };
 }

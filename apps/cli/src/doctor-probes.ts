@@ -9,6 +9,8 @@ export interface DoctorOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Ignore cached encoder probes. */
   readonly reprobe?: boolean;
+  /** The relays to check, as `--relay` / PIXELPASS_RELAY gives them (n0's by default). */
+  readonly relay?: boolean | readonly string[];
 }
 
 async function encoders(reprobe: boolean): Promise<ReadinessCheck[]> {
@@ -57,7 +59,7 @@ export async function runDoctorProbes(o: DoctorOptions = {}): Promise<ReadinessC
     ...players,
     [clipboard(env)],
     publisher().readiness?.() ?? [],
-    transportFor({ relay: true }).readiness?.() ?? [],
+    transportFor({ relay: o.relay ?? true }).readiness?.() ?? [],
   ]);
   return groups.flat();
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { addFlags, attributeName, HOST_FLAGS, hostOptions, pictureSettings, VIEW_FLAGS, type HostFlags } from './flags.js';
+import { addFlags, attributeName, HOST_FLAGS, hostOptions, pictureSettings, VIEW_FLAGS, viewOptions, type HostFlags, type ViewFlags } from './flags.js';
 
 function parseHost(args: string[]): HostFlags {
   const c = addFlags(new Command('host').exitOverride(), HOST_FLAGS);
@@ -34,13 +34,28 @@ describe('hostOptions', () => {
     [['--window', 'Firefox'], { wayland: { sourceType: 'window', cursor: 'embedded', forget: false } }],
     [['--cursor', 'hidden'], { x11: expect.objectContaining({ showPointer: false }) }],
     [['--test-size', '640x480'], { testPattern: { width: 640, height: 480, pattern: 'smpte' } }],
+    [['--relay', 'off'], { relay: false }],
+    [['--relay', 'on'], { relay: true }],
+    [['--relay', 'https://relay.example.org, http://10.0.0.1:3340'], { relay: ['https://relay.example.org', 'http://10.0.0.1:3340'] }],
+    [['--bind', '127.0.0.1:0'], { bindAddr: '127.0.0.1:0' }],
+    [['--bind', '[::1]:4433'], { bindAddr: '[::1]:4433' }],
+    [[], { ticketIdentity: 'fresh' }],
+    [['--keep-ticket'], { ticketIdentity: 'keep' }],
+    [['--keep-ticket', '--new-ticket'], { ticketIdentity: 'renew' }],
+    [['--new-ticket'], { ticketIdentity: 'forget' }],
   ])('%j', (args, expected) => {
     expect(hostOptions(parseHost(args))).toMatchObject(expected);
   });
   it.each([
     [['--test-size', 'banana'], /--test-size must be WIDTHxHEIGHT/],
     [['--fps', '0'], /--fps must be a whole number from 1 to 120/],
-    [['--relay', 'maybe'], /relay must be "on" or "off"/],
+    [['--relay', 'maybe'], /--relay must be on, off or relay URLs like https:\/\/relay.example.org \(comma-separated\); "maybe" is not one/],
+    [['--relay', 'https://ok.example,ftp://no'], /"ftp:\/\/no" is not one/],
+    [['--bind', 'nonsense'], /--bind must be IP:PORT, e\.g\. 127\.0\.0\.1:0/],
+    [['--bind', '127.0.0.1'], /--bind must be IP:PORT/],
+    [['--bind', '300.1.1.1:0'], /--bind must be IP:PORT/],
+    [['--bind', '127.0.0.1:70000'], /--bind must be IP:PORT/],
+    [['--bind', '::1:0'], /--bind must be IP:PORT/],
     [['--publish', 'http://example/x'], /^--publish: unknown scheme "http:\/\/"/],
     [['--publish', 'rtmp://host/onlykey'], /^--publish rtmp:\/\/host\/\*\*\*: an RTMP URL needs the application and the stream key/],
   ])('%j is one clear line', (args, message) => {
@@ -67,5 +82,15 @@ describe('pictureSettings', () => {
     ['--max-bitrate above the bitrate changes nothing', { quality: 'low', maxBitrate: 50_000, sound: true }, { fps: 30, bitrateKbps: 1500, maxHeight: 720 }],
   ] as const)('%s', (_n, input, expected) => {
     expect(pictureSettings(input)).toEqual(expected);
+  });
+});
+
+describe('viewOptions', () => {
+  it('--record and --json', () => {
+    const c = addFlags(new Command('view').exitOverride(), VIEW_FLAGS);
+    c.parse(['--record', 'out.ts', '--json', '--player', 'none'], { from: 'user' });
+    const f = c.opts<ViewFlags>();
+    expect(f.json).toBe(true);
+    expect(viewOptions('t', f)).toMatchObject({ ticket: 't', player: 'none', record: 'out.ts' });
   });
 });

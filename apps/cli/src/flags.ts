@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { parsePublishTarget, SOUND_KBPS, TS_OVERHEAD, type JoinMode, type PublishTarget } from '@pixelpass/core';
 import type { AudioChoice, HostOptions, PlayerChoice, SourceChoice, ViewOptions } from './options.js';
-import { intIn, numberIn, relaySetting, sizeIn } from './parse-options.js';
+import { bindAddress, intIn, numberIn, relaySetting, sizeIn } from './parse-options.js';
 
 /**
  * One command-line flag: commander builds it from this, and the value commander
@@ -68,8 +68,14 @@ export function pictureSettings(f: {
   return { fps: f.fps ?? preset.fps, bitrateKbps: Math.max(100, Math.min(wanted, cap)), maxHeight: f.maxHeight ?? preset.maxHeight };
 }
 
-const relay = flag<string>({ flags: '--relay <on|off>', description: 'use relays and discovery (off: direct addresses only)', env: 'PIXELPASS_RELAY', default: 'on' });
-const bind = flag<string>({ flags: '--bind <addr:port>', description: 'local address for the iroh endpoint, e.g. 127.0.0.1:0', env: 'PIXELPASS_BIND' });
+const relay = flag<string>({
+  flags: '--relay <on|off|urls>',
+  description: "on: n0's public relays and discovery; off: direct addresses only; or your own relays, <url>[,<url>]",
+  env: 'PIXELPASS_RELAY',
+  default: 'on',
+});
+const bind = flag<string>({ flags: '--bind <addr:port>', description: 'local address for the iroh endpoint, e.g. 127.0.0.1:0', env: 'PIXELPASS_BIND', parse: bindAddress });
+const json = flag<boolean>({ flags: '--json', description: 'one JSON event per line on stderr instead of messages (see: pixelpass help json)', default: false });
 
 export const HOST_FLAGS = {
   source: flag<SourceChoice>({ flags: '--source <source>', description: 'what to share', choices: ['auto', 'test', 'x11', 'wayland'], default: 'auto' }),
@@ -112,6 +118,8 @@ export const HOST_FLAGS = {
   approve: flag<boolean>({ flags: '--approve', description: 'ask before admitting each new viewer', default: false }),
   copy: flag<boolean>({ flags: '--copy', description: 'also copy the ticket to the clipboard (wl-copy, xclip or xsel)', default: false }),
   ticketFile: flag<string>({ flags: '--ticket-file <path>', description: 'write the ticket to this file (mode 0600) instead of stdout' }),
+  keepTicket: flag<boolean>({ flags: '--keep-ticket', description: 'the same ticket every run: its keys are kept (0600) in $XDG_STATE_HOME/pixelpass', default: false }),
+  newTicket: flag<boolean>({ flags: '--new-ticket', description: 'forget the kept ticket (the old one stops working); with --keep-ticket, keep the new one', default: false }),
   testSize: flag<{ width: number; height: number }>({ flags: '--test-size <WxH>', description: 'size of the test source', parse: sizeIn('--test-size', 16, 8192), default: { width: 1280, height: 720 } }),
   testPattern: flag<string>({ flags: '--test-pattern <name>', description: 'videotestsrc pattern of the test source', default: 'smpte' }),
   display: flag<string>({ flags: '--display <display>', description: 'X11: display to share (default $DISPLAY)' }),
@@ -121,12 +129,15 @@ export const HOST_FLAGS = {
   forget: flag<boolean>({ flags: '--forget', description: 'Wayland: forget the remembered screen choice, so the share dialog comes back' }),
   relay,
   bind,
+  json,
 };
 
 export const VIEW_FLAGS = {
   player: flag<PlayerChoice>({ flags: '--player <player>', description: 'player to launch', choices: ['mpv', 'vlc', 'none'], default: 'mpv' }),
+  record: flag<string>({ flags: '--record <file.ts>', description: 'also record what arrives to this MPEG-TS file (with any --player, none too)' }),
   relay,
   bind,
+  json,
 };
 
 export type HostFlags = FlagValues<typeof HOST_FLAGS>;
@@ -172,6 +183,7 @@ export function hostOptions(f: HostFlags): HostOptions {
     publish: f.publish ?? [],
     approve: f.approve,
     ticketFile: f.ticketFile,
+    ticketIdentity: f.keepTicket ? (f.newTicket ? 'renew' : 'keep') : f.newTicket ? 'forget' : 'fresh',
     copyTicket: f.copy,
     relay: relaySetting(f.relay),
     bindAddr: f.bind,
@@ -183,5 +195,5 @@ export function hostOptions(f: HostFlags): HostOptions {
 }
 
 export function viewOptions(ticket: string, f: ViewFlags): ViewOptions {
-  return { ticket, player: f.player, relay: relaySetting(f.relay), bindAddr: f.bind, playerArgs: [] };
+  return { ticket, player: f.player, relay: relaySetting(f.relay), bindAddr: f.bind, playerArgs: [], record: f.record };
 }

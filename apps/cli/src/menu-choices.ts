@@ -82,3 +82,14 @@ export function playerChoices(installed: readonly PlayerId[], last: PlayerId | '
   const ordered = [...installed].sort((a, b) => (a === last ? -1 : b === last ? 1 : 0));
   return [...ordered, 'none' as const].map((id) => ({ name: PLAYER_LABELS[id], value: id }));
 }
+
+/**
+ * Relays help viewers on other networks and cost a wait of up to 5 s at start
+ * (longer offline); on one machine or a LAN direct addresses are enough.
+ */
+export function relayChoices(): MenuChoice<readonly string[]>[] {
+  return [
+    { name: 'Anyone, anywhere (relays on)', value: ['--relay', 'on'], description: 'viewers on other networks can connect; start-up waits up to 5 s for a relay' },
+    { name: 'Only this machine or my local network (relays off)', value: ['--relay', 'off'], description: 'no relay: starts at once, works offline' },
+  ];
+}

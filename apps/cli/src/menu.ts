@@ -1,8 +1,8 @@
 import { input, select } from '@inquirer/prompts';
-import { errorMessage, parseTicket } from '@pixelpass/core';
+import { Cancelled, errorMessage, parseTicket } from '@pixelpass/core';
 import { readConfig, updateConfig } from './cli-config.js';
-import { PLAYER_ADAPTERS, x11Monitors, soundServer } from './composition.js';
-import { audioChoices, playerChoices, sourceChoices, type AppInfo, type SourceAnswer } from './menu-choices.js';
+import { PLAYER_ADAPTERS, x11Monitors, x11WindowProblem, soundServer } from './composition.js';
+import { audioChoices, playerChoices, relayChoices, sourceChoices, type AppInfo, type SourceAnswer } from './menu-choices.js';
 import { sessionKind } from './session.js';
 
 /** Hook for the audio adapter's app lister; 'unavailable' when there is no sound server. */
@@ -16,9 +16,10 @@ async function hostQuestions(env: NodeJS.ProcessEnv, listApps: PlayingAppLister)
   const picked: SourceAnswer = await select({ message: 'What do you want to share?', choices: sourceChoices(session, monitors) });
   let source: readonly string[];
   if (picked === 'ask-window') {
+    // Checked on enter against the windows open now, not after the last question.
     const title = await input({
       message: 'Part of the window title:',
-      validate: (v) => (v.trim() ? true : 'type a few letters of the window title'),
+      validate: async (v) => (v.trim() ? ((await x11WindowProblem(env.DISPLAY, v.trim())) ?? true) : 'type a few letters of the window title'),
     });
     source = ['--source', 'x11', '--window', title.trim()];
   } else {
@@ -26,7 +27,8 @@ async function hostQuestions(env: NodeJS.ProcessEnv, listApps: PlayingAppLister)
   }
   const apps = await listApps().catch(() => 'unavailable' as const);
   const audio = await select({ message: 'Which sound?', choices: audioChoices(source, apps) });
-  return ['host', ...source, ...audio, '--copy'];
+  const relay = await select({ message: 'Who will watch?', choices: relayChoices() });
+  return ['host', ...source, ...audio, ...relay, '--copy'];
 }
 
 /** The players that can run here, as their adapters judge it (installed, plugins, not VLC as root). */
@@ -76,10 +78,10 @@ export async function runMenu(env: NodeJS.ProcessEnv = process.env, listApps: Pl
     });
     return mode === 'host' ? await hostQuestions(env, listApps) : await viewQuestions(env);
   } catch (err) {
-    // Ctrl-C at a prompt: inquirer has restored the terminal; nothing else was started.
+    // Ctrl-C at a prompt: inquirer has restored the terminal; nothing else was started: a clean stop.
     if (err instanceof Error && err.name === 'ExitPromptError') {
       process.stderr.write('\n');
-      process.exit(130);
+      throw new Cancelled('the menu was left');
     }
     throw err;
   }

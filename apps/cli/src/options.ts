@@ -5,7 +5,8 @@ export type AudioChoice = 'test' | 'system' | 'app' | 'none';
 export type PlayerChoice = 'mpv' | 'vlc' | 'none';
 
 export interface TransportChoice {
-  readonly relay: boolean;
+  /** true: n0's relays; false: none; a list: these self-hosted relays. */
+  readonly relay: boolean | readonly string[];
   readonly bindAddr?: string | undefined;
 }
 
@@ -28,6 +29,12 @@ export interface HostOptions extends TransportChoice {
   readonly publish: readonly PublishTarget[];
   readonly approve: boolean;
   readonly ticketFile?: string | undefined;
+  /**
+   * The ticket's identity: fresh each run (default); kept across runs
+   * (`--keep-ticket`); kept but made anew (`--keep-ticket --new-ticket`); or the
+   * kept one forgotten, this run fresh (`--new-ticket`).
+   */
+  readonly ticketIdentity: 'fresh' | 'keep' | 'renew' | 'forget';
   /** Also put the ticket on the clipboard (the interactive menu always does). */
   readonly copyTicket?: boolean | undefined;
   readonly testPattern: { width: number; height: number; pattern: string };
@@ -42,4 +49,6 @@ export interface ViewOptions extends TransportChoice {
   readonly player: PlayerChoice;
   /** Extra player arguments (e.g. headless decoding in the demo). */
   readonly playerArgs: readonly string[];
+  /** Also write what arrives to this MPEG-TS file. */
+  readonly record?: string | undefined;
 }

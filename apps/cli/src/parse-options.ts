@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { UsageError } from '@pixelpass/core';
 
 /** Commander argument parsers that fail with a one-line UsageError. */
@@ -33,11 +34,38 @@ export function sizeIn(name: string, min: number, max: number): (value: string) 
   };
 }
 
-/** "on"/"off" (also from the PIXELPASS_RELAY environment variable). */
-export function relaySetting(value: string | undefined): boolean {
-  if (value === undefined || value === '') return true;
-  const v = value.toLowerCase();
+/**
+ * `--relay` (also PIXELPASS_RELAY): "on" (n0's relays), "off" (direct
+ * addresses only), or self-hosted relays as `<url>[,<url>]` (http or https).
+ */
+export function relaySetting(value: string | undefined): boolean | readonly string[] {
+  if (value === undefined || value.trim() === '') return true;
+  const v = value.trim().toLowerCase();
   if (['on', '1', 'true', 'yes'].includes(v)) return true;
   if (['off', '0', 'false', 'no'].includes(v)) return false;
-  throw new UsageError(`relay must be "on" or "off" (got "${value}")`);
+  const urls = value.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  for (const u of urls) {
+    let url: URL | undefined;
+    try {
+      url = new URL(u);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+      throw new UsageError(`--relay must be on, off or relay URLs like https://relay.example.org (comma-separated); "${u}" is not one`);
+    }
+  }
+  return urls;
+}
+
+/** `--bind` (also PIXELPASS_BIND): an IP address and a port, as the endpoint binds (IPv6 in brackets). */
+export function bindAddress(value: string): string {
+  const v = value.trim();
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d{1,5})$/.exec(v);
+  const ip = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  if (!m || !ip || isIP(ip) === 0 || (m[1] !== undefined && isIP(ip) !== 6) || port > 65535) {
+    throw new UsageError(`--bind must be IP:PORT, e.g. 127.0.0.1:0 or [::1]:0 (port 0: any free port) (got "${value}")`);
+  }
+  return v;
 }

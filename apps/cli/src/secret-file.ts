@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -17,6 +17,19 @@ export async function writeSecretFile(path: string, content: string): Promise<vo
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Why `path` cannot take a file, before anything starts (undefined when it
+ * can): `--ticket-file /tmp` is a folder, a missing folder is missing.
+ */
+export async function fileTargetProblem(path: string): Promise<string | undefined> {
+  const target = await stat(path).catch(() => undefined);
+  if (target?.isDirectory()) return 'that is a folder; give a file path, e.g. ' + join(path, 'pixelpass-ticket');
+  const dir = await stat(dirname(path)).catch(() => undefined);
+  if (!dir) return `its folder ${dirname(path)} does not exist`;
+  if (!dir.isDirectory()) return `${dirname(path)} is not a folder`;
+  return undefined;
 }
 
 /** The ticket dies with the host run; a stale copy is removed on exit. */

@@ -1,3 +1,5 @@
+import { takeSignals } from './signals.js';
+
 /**
  * Runs cleanups once, newest first, on SIGINT/SIGTERM/SIGHUP or when the command
  * ends, so that nothing the command started outlives it. `signal` aborts at the
@@ -12,17 +14,16 @@ export class Shutdown {
 
   constructor() {
     this.requested = new Promise((resolve) => (this.#resolveRequested = resolve));
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.on(signal, () => {
-        if (this.#running || this.#abort.signal.aborted) {
-          // A second Ctrl-C while cleaning up: the user wants out now.
-          if (signal === 'SIGINT') process.exit(130);
-          return;
-        }
-        this.#abort.abort(signal);
-        this.#resolveRequested(signal);
-      });
-    }
+    // From here on a signal stops what was started, in order.
+    takeSignals((signal) => {
+      if (this.#running || this.#abort.signal.aborted) {
+        // A second Ctrl-C while cleaning up: the user wants out now.
+        if (signal === 'SIGINT') process.exit(130);
+        return;
+      }
+      this.#abort.abort(signal);
+      this.#resolveRequested(signal);
+    });
   }
 
   get signal(): AbortSignal {

@@ -61,7 +61,8 @@ export class X11Capture implements CaptureSource {
   display(): string {
     const display = this.options.display ?? process.env.DISPLAY;
     if (!display) {
-      throw new DisplayUnavailable('DISPLAY is not set: run pixelpass inside an X11 session or pass --display (e.g. --display :0)');
+      // Like `host` with no session at all: the fix is a flag or the environment (exit 2); an unreachable display is 1.
+      throw new UsageError('DISPLAY is not set: run pixelpass inside an X11 session or pass --display (e.g. --display :0)');
     }
     return display;
   }

@@ -38,6 +38,17 @@ export class CaptureFailed extends PixelpassError {}
 
 export class TransportFailed extends PixelpassError {}
 
+/** The other side closed the connection on purpose, with a code and a reason (e.g. the host stopped sharing). */
+export class ClosedByPeer extends TransportFailed {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The host is stopping: no new capture, no new viewer. */
 export class HostStopping extends PixelpassError {}
 

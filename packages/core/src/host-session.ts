@@ -15,7 +15,7 @@ import type { HostListener, Transport } from './ports/transport.js';
 import { isPublishLabel, PUBLISH_LABEL_PREFIX, PublishSession, type PublishStats, type PublishTuning } from './publish-session.js';
 import { formatTicket, SECRET_BYTES } from './share-ticket.js';
 import { StreamGate } from './stream-gate.js';
-import { HOST_STOPPED } from './tunnel-protocol.js';
+import { HOST_STOPPED, type RefusalCode } from './tunnel-protocol.js';
 
 /** The ports a host is built from; the composition root chooses the adapters. */
 export interface HostPorts {
@@ -59,6 +59,8 @@ export interface HostSessionEvents {
   'capture-started': [];
   'capture-stopped': [reason: string];
   'capture-failed': [reason: string];
+  /** A stream was refused (wrong secret, full, declined, …): who and why. */
+  'viewer-refused': [peerShortId: string, code: RefusalCode, reason: string];
   'publish-connected': [target: PublishStats];
   /** An attempt ended before the server accepted the stream; the next one comes in `retryInMs`. */
   'publish-failed': [target: PublishStats, reason: string, retryInMs: number];
@@ -146,7 +148,13 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
     const listener = await this.ports.transport.listen();
     this.#listener = listener;
     const gate = new StreamGate(
-      { secret: this.#secret, maxViewers: this.options.maxViewers, hostName: this.options.hostName, approve: this.options.approve },
+      {
+        secret: this.#secret,
+        maxViewers: this.options.maxViewers,
+        hostName: this.options.hostName,
+        approve: this.options.approve,
+        onRefused: (who, code, reason) => this.emit('viewer-refused', who, code, reason),
+      },
       this.#hub,
       this.#supervisor,
       this.ports.log,
@@ -156,6 +164,11 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
     })().catch((err: unknown) => this.ports.log.warn(`accepting viewers failed: ${errorMessage(err)}`));
     for (const session of this.#publishing) session.start();
     return formatTicket({ secret: this.#secret, address: listener.address });
+  }
+
+  /** Where the endpoint listens and whether a relay answered; undefined before open(). */
+  get endpoint(): Pick<HostListener, 'id' | 'localAddresses' | 'relayReached'> | undefined {
+    return this.#listener;
   }
 
   /** Resolves when the endpoint stops accepting (closed, or the transport failed). */

@@ -32,6 +32,7 @@ export * from './publish-target.js';
 export * from './publish-session.js';
 export * from './viewer-link.js';
 export * from './local-stream-server.js';
+export * from './stream-recorder.js';
 export * from './encoder-choice.js';
 export * from './encoder-probe.js';
 export * from './path-lookup.js';

@@ -1,11 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { errorMessage, TransportFailed } from './errors.js';
+import { ClosedByPeer, errorMessage, TransportFailed } from './errors.js';
 import type { Logger } from './logger.js';
 import type { PeerStream } from './ports/transport.js';
 import { base32Encode } from './share-ticket.js';
-import { feedbackLine, STREAM_CONTENT_TYPE, type Refusal } from './tunnel-protocol.js';
+import type { StreamRecorder } from './stream-recorder.js';
+import { feedbackLine, HOST_STOPPED, STREAM_CONTENT_TYPE, type Refusal } from './tunnel-protocol.js';
 
 /** A tunnel stream the host answered 200 on, with the body bytes already read. */
 export interface Upstream {
@@ -32,6 +33,8 @@ export interface LocalStreamServerOptions {
   readonly headTimeoutMs?: number;
   /** How often the host is told what the player took. */
   readonly feedbackEveryMs?: number;
+  /** `view --record`: gets what one player at a time is sent. */
+  readonly recorder?: StreamRecorder | undefined;
 }
 
 /**
@@ -140,6 +143,7 @@ export class LocalStreamServer {
       stream.writeBytes(feedbackLine(delivered)).catch(() => undefined);
     };
     const acking = setInterval(ack, this.options.feedbackEveryMs ?? 100);
+    const recording = this.options.recorder?.begin();
     try {
       let data: Uint8Array | null = rest.length > 0 ? rest : await stream.read(256 * 1024);
       while (data !== null) {
@@ -148,6 +152,7 @@ export class LocalStreamServer {
           this.#ended('player-closed');
           break;
         }
+        recording?.write(data);
         if (!res.write(data) && !(await this.#drained(res))) {
           this.options.log.warn('a player stopped reading; letting it go');
           this.#ended('player-closed');
@@ -159,10 +164,13 @@ export class LocalStreamServer {
       if (data === null) this.#ended('host-ended');
       res.end();
     } catch (err) {
-      if (!socket.destroyed) this.options.log.warn(`stream from the host broke: ${errorMessage(err)}`);
-      this.#ended(socket.destroyed ? 'player-closed' : 'broken');
+      // The host stopping is said once, by the session; a stream it took with it is no news.
+      const hostStopped = err instanceof ClosedByPeer && err.code === HOST_STOPPED.code;
+      if (!socket.destroyed && !hostStopped) this.options.log.warn(`stream from the host broke: ${errorMessage(err)}`);
+      this.#ended(socket.destroyed ? 'player-closed' : hostStopped ? 'host-ended' : 'broken');
     } finally {
       clearInterval(acking);
+      recording?.end();
       socket.destroy();
       this.stats.players--;
       this.#upstreams.delete(stream);

@@ -35,16 +35,29 @@ describe('share ticket', () => {
     ['pixelpass1abc', /truncated/],
     [`pixelpass1${'a'.repeat(32)}`, /truncated/],
     ['pixelpass1ab-c', /invalid character "-" at position 13/],
-    ['pixelpass1 abc', /invalid character " "/],
+    ['pixelpass1 abc', /truncated/],
+    ['pixelpass1ab_c', /invalid character "_" at position 13/],
   ])('rejects %j', (input, message) => {
     expect(() => parseTicket(input)).toThrow(InvalidTicket);
     expect(() => parseTicket(input)).toThrow(message);
   });
 
-  it('redacts for logs', () => {
+  it.each([
+    ['a line break', (t: string) => `${t.slice(0, 50)}\n${t.slice(50)}`],
+    ['a wrapped, indented line', (t: string) => `${t.slice(0, 40)}\r\n    ${t.slice(40, 80)}\n  ${t.slice(80)}`],
+    ['zero-width spaces', (t: string) => `${t.slice(0, 30)}\u200b${t.slice(30)}\ufeff`],
+    ['spaces around and inside', (t: string) => ` ${t.slice(0, 20)} ${t.slice(20)} `],
+  ])('reads a ticket pasted with %s', (_what, mangle) => {
+    const text = formatTicket({ secret, address });
+    expect(parseTicket(mangle(text))).toEqual({ version: 1, secret, address });
+  });
+
+  it('redacts for messages: the prefix and the public tail, no character of the secret', () => {
     const text = formatTicket({ secret, address });
     const shown = redactTicket(text);
-    expect(shown.length).toBeLessThan(24);
-    expect(text).not.toContain(shown.replace('…', ''));
+    expect(shown).toBe(`pixelpass1…${address.slice(-8)}`);
+    const secretText = base32Encode(secret);
+    for (let i = 0; i + 4 <= secretText.length; i++) expect(shown).not.toContain(secretText.slice(i, i + 4));
+    expect(redactTicket('pixelpass1abc')).toBe('pixelpass1…');
   });
 });

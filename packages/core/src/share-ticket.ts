@@ -60,11 +60,19 @@ export function formatTicket(ticket: Omit<ShareTicket, 'version'>): string {
 }
 
 /**
+ * A ticket never holds whitespace, so any inside it came from pasting: chat
+ * apps and mail wrap long tokens with line breaks (and zero-width spaces).
+ */
+export function cleanPastedTicket(input: string): string {
+  return input.replace(/[\s\u200b-\u200d\u2060\ufeff]+/g, '');
+}
+
+/**
  * Parses the ticket's own framing; the transport validates the address part.
  * Every failure is an InvalidTicket with a one-line reason.
  */
 export function parseTicket(input: string): ShareTicket {
-  const text = input.trim();
+  const text = cleanPastedTicket(input);
   if (text.length === 0) throw new InvalidTicket('the ticket is empty');
   if (!text.toLowerCase().startsWith(TICKET_PREFIX)) {
     throw new InvalidTicket(`not a pixelpass ticket (it should start with "${TICKET_PREFIX}${TICKET_VERSION}")`);
@@ -92,7 +100,11 @@ export function parseTicket(input: string): ShareTicket {
   return { version, secret, address: body.slice(SECRET_CHARS) };
 }
 
-/** A ticket for logs: enough to tell tickets apart, never enough to use. */
+/**
+ * A ticket for messages and logs: enough to tell tickets apart, never enough
+ * to use. The tail is the public address part; no character of the secret.
+ */
 export function redactTicket(ticket: string): string {
-  return ticket.length <= 18 ? '…' : `${ticket.slice(0, 14)}…${ticket.slice(-4)}`;
+  const t = cleanPastedTicket(ticket).toLowerCase();
+  return t.length <= TICKET_PREFIX.length + 1 + SECRET_CHARS + 8 ? `${TICKET_PREFIX}${TICKET_VERSION}…` : `${t.slice(0, TICKET_PREFIX.length + 1)}…${t.slice(-8)}`;
 }

@@ -31,6 +31,8 @@ export interface StreamGateOptions {
   readonly approve?: ((peerShortId: string, peerId: string) => Promise<boolean>) | undefined;
   /** At most this many viewers wait for the host's answer at once; more are refused. */
   readonly maxPendingApprovals?: number;
+  /** Told of every refusal (the host's event stream); the viewer is told by the response. */
+  readonly onRefused?: ((peerShortId: string, code: RefusalCode, reason: string) => void) | undefined;
 }
 
 export function secretMatches(presented: string, secret: Uint8Array): boolean {
@@ -211,6 +213,7 @@ export class StreamGate {
   }
 
   async #refuse(stream: PeerStream, status: number, code: RefusalCode, reason: string): Promise<void> {
+    this.options.onRefused?.(stream.peer.shortId, code, reason);
     try {
       await stream.writeBytes(responseHead(status, { [REFUSAL_HEADER]: code }, `${reason}\n`));
       await stream.finish();

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { errorMessage, TransportFailed } from './errors.js';
 import { LocalStreamServer, StreamRefused, type RelayEnd, type Upstream } from './local-stream-server.js';
 import type { Logger } from './logger.js';
@@ -18,6 +19,7 @@ import {
   type ViewerStatus,
 } from './tunnel-protocol.js';
 import { DEFAULT_VIEWER_LINK, ViewerLink, type ViewerLinkOptions } from './viewer-link.js';
+import type { StreamRecorder } from './stream-recorder.js';
 
 export interface ViewerPorts {
   readonly transport: Transport;
@@ -32,6 +34,26 @@ export interface ViewerSessionOptions {
    * once, or after asking its user (`--approve`, up to a minute).
    */
   readonly answerTimeoutMs?: number;
+  /** Records what arrives (one stream at a time: the player's, or the recording-only client's). */
+  readonly recorder?: StreamRecorder | undefined;
+}
+
+/** What a viewer session tells its UI besides its snapshot (the JSON events, the refusal lines). */
+export interface ViewerSessionEvents {
+  /** The host is asking its user whether to admit this viewer (`--approve`). */
+  'approval-pending': [];
+  /** The host refused a stream, saying why. */
+  refused: [refusal: Refusal];
+  'player-started': [player: string];
+}
+
+/**
+ * A refusal that no retry can change (the secret is wrong, the host said no)
+ * ends watching at once, whatever the player does; "full" and a capture that
+ * failed may pass, so a player that is still there keeps its URL.
+ */
+export function refusalIsFinal(refusal: Refusal): boolean {
+  return refusal.code === 'wrong-ticket' || refusal.code === 'declined';
 }
 
 /** Why watching ended, for the person watching (the CLI turns it into a line and an exit code). */
@@ -57,7 +79,7 @@ export interface ViewerSnapshot {
  * localhost URL players read, and the player, started again when it quit
  * because its stream broke. A refusal or the host stopping ends it with a reason.
  */
-export class ViewerSession {
+export class ViewerSession extends EventEmitter<ViewerSessionEvents> {
   readonly ticket: ShareTicket;
   readonly #link: ViewerLink;
   readonly #server: LocalStreamServer;
@@ -67,13 +89,14 @@ export class ViewerSession {
   constructor(
     private readonly ports: ViewerPorts,
     ticket: string,
-    options: ViewerSessionOptions = {},
+    private readonly options: ViewerSessionOptions = {},
   ) {
+    super();
     this.ticket = parseTicket(ticket);
     ports.transport.validateAddress(this.ticket.address);
     this.#answerTimeoutMs = options.answerTimeoutMs ?? 75_000;
     this.#link = new ViewerLink(ports.transport, this.ticket.address, ports.log, options.link ?? DEFAULT_VIEWER_LINK);
-    this.#server = new LocalStreamServer({ openUpstream: () => this.#openStream(), log: ports.log });
+    this.#server = new LocalStreamServer({ openUpstream: () => this.#openStream(), log: ports.log, recorder: options.recorder });
   }
 
   /** First connection; fails fast so a dead ticket is reported at once. */
@@ -176,8 +199,10 @@ export class ViewerSession {
       const launched = await player.launch(url, { title });
       try {
         const started = Date.now();
+        if (restarts === 0) this.emit('player-started', player.id);
         if (player.id !== 'none' && restarts === 0) log.info(`${player.id} started; close it or press Ctrl-C to stop`);
         const why = await this.#untilPlayerExits(launched, signal);
+        if (typeof why === 'object') return why;
         if (why !== 'player-exited') return why === 'host-stopped' ? { kind: 'host-stopped' } : { kind: 'stopped' };
         const end = this.#server.lastEnd;
         if (this.#link.hostStopped) return { kind: 'host-stopped' };
@@ -188,24 +213,36 @@ export class ViewerSession {
         const ranForMs = Date.now() - started;
         if (!shouldRestartPlayer(end, Date.now(), ranForMs, restarts)) return { kind: 'player-closed' };
         restarts = ranForMs > 30_000 ? 1 : restarts + 1;
-        log.warn(`the stream ${end?.kind === 'host-ended' ? 'ended' : 'broke'}; starting ${player.id} again`);
+        const what = end?.kind === 'host-ended' ? 'ended' : 'broke';
+        log.warn(player.id === 'none' ? `the stream ${what}; reconnecting` : `the stream ${what}; starting ${player.id} again`);
       } finally {
         await launched.stop();
       }
     }
   }
 
-  async #untilPlayerExits(launched: LaunchedPlayer, signal: AbortSignal): Promise<'player-exited' | 'host-stopped' | 'aborted'> {
+  async #untilPlayerExits(
+    launched: LaunchedPlayer,
+    signal: AbortSignal,
+  ): Promise<'player-exited' | 'host-stopped' | 'aborted' | ViewerEnd> {
     if (signal.aborted) return 'aborted';
-    return new Promise((resolve) => {
+    let onRefused: ((r: Refusal) => void) | undefined;
+    return new Promise<'player-exited' | 'host-stopped' | 'aborted' | ViewerEnd>((resolve) => {
       signal.addEventListener('abort', () => resolve('aborted'), { once: true });
       this.#link.onHostStopped(() => resolve('host-stopped'));
       void launched.exited.then(() => resolve('player-exited'));
+      onRefused = (refusal) => {
+        if (refusalIsFinal(refusal)) resolve({ kind: 'refused', refusal });
+      };
+      this.on('refused', onRefused);
+    }).finally(() => {
+      if (onRefused) this.off('refused', onRefused);
     });
   }
 
   async close(): Promise<void> {
     await this.#server.close();
+    await this.options.recorder?.close();
     await this.#link.close();
     await this.ports.transport.close();
   }
@@ -220,12 +257,14 @@ export class ViewerSession {
         if (head.status === 102) {
           // The host is asking its user (--approve); its real answer follows.
           this.ports.log.info('waiting for the host to approve…');
+          this.emit('approval-pending');
           pending = rest;
           continue;
         }
         if (head.status === 200) return { stream, rest };
-        const refusal = refusalOf(head, await readShortBody(stream, rest));
-        throw new StreamRefused(refusal!);
+        const refusal = refusalOf(head, await readShortBody(stream, rest))!;
+        this.emit('refused', refusal);
+        throw new StreamRefused(refusal);
       }
     } catch (err) {
       stream.abort();

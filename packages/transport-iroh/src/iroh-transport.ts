@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import irohModule from '@number0/iroh';
 import type * as Iroh from '@number0/iroh';
 import {
+  ClosedByPeer,
   InvalidTicket,
   VIEWER_LEFT,
   type ConnectionEnd,
@@ -34,10 +35,18 @@ export function toByteArray(bytes: Uint8Array): number[] {
 }
 
 export interface IrohTransportOptions {
-  /** false: no relays and no discovery, direct addresses only (offline, tests). */
-  readonly relay: boolean;
+  /**
+   * true: n0's relays and discovery; false: no relays and no discovery, direct
+   * addresses only (offline, tests); a list: only these relays (self-hosted),
+   * without n0's discovery.
+   */
+  readonly relay: boolean | readonly string[];
+  /** The endpoint's identity (32 bytes); a fresh one by default. A kept ticket passes the same one each run. */
+  readonly secretKey?: Uint8Array | undefined;
   /** host:port to bind, e.g. "127.0.0.1:0" in tests. */
   readonly bindAddr?: string | undefined;
+  /** Tried before bindAddr (a kept ticket's port); when it cannot be bound, bindAddr is used. */
+  readonly preferBindAddr?: string | undefined;
   /** How long a dial may take before failing. */
   readonly dialTimeoutMs?: number;
 }
@@ -100,10 +109,21 @@ function firstLine(err: unknown): string {
   return end.detail;
 }
 
+function guardedSync<T>(what: string, op: () => T): T {
+  try {
+    return op();
+  } catch (err) {
+    throw new TransportFailed(`${what}: ${firstLine(err)}`, { cause: err });
+  }
+}
+
 async function guarded<T>(what: string, op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
+    // A close on purpose keeps its code, so the viewer can tell "the host stopped" from a loss.
+    const end = connectionEnd(errorMessage(err).split('\n')[0]!.trim());
+    if (end.kind === 'closed-by-peer') throw new ClosedByPeer(`${what}: ${firstLine(err)}`, end.code, end.reason);
     throw new TransportFailed(`${what}: ${firstLine(err)}`, { cause: err });
   }
 }
@@ -241,12 +261,30 @@ class StreamInbox {
 /** Relays iroh's default (n0) configuration uses; resolving one is the "online" test. */
 const N0_RELAYS = ['use1-1.relay.n0.iroh.link', 'euc1-1.relay.n0.iroh.link', 'aps1-1.relay.n0.iroh.link'];
 
+/**
+ * A relay answers `GET /ping` (iroh-relay's probe path) when it runs; doctor's
+ * line says which one and how long it took.
+ */
+async function pingRelay(base: string, label: string, install: string): Promise<ReadinessCheck> {
+  const started = Date.now();
+  const answer = await fetch(new URL('/ping', base), { signal: AbortSignal.timeout(4000) }).then(
+    (r) => (r.ok ? 'ok' : `it answered HTTP ${r.status}`),
+    (err: unknown) => `no answer (${errorMessage(err instanceof Error && err.cause instanceof Error ? err.cause : err)})`,
+  );
+  return answer === 'ok'
+    ? { label: `relay ${label} reachable`, status: 'ok', need: 'advice', detail: `${Date.now() - started} ms` }
+    : { label: `relay ${label} unreachable`, status: 'fail', need: 'advice', detail: `${answer}; only direct connections will work`, install };
+}
+
 /** The Transport over iroh: QUIC, hole punching, relay fallback; a ticket names the host. */
 export class IrohTransport implements Transport {
   #client: Promise<Iroh.Endpoint> | undefined;
   readonly #endpoints = new Set<Iroh.Endpoint>();
 
   constructor(private readonly options: IrohTransportOptions) {}
+
+  /** How long listen() waits for a relay before handing out a ticket with direct addresses only. */
+  static readonly ONLINE_WAIT_MS = 5000;
 
   /** An endpoint binds here (both sides need it); a relay answers when online (advice: direct paths work without). */
   async readiness(): Promise<ReadinessCheck[]> {
@@ -266,16 +304,13 @@ export class IrohTransport implements Transport {
     const relay = async (): Promise<ReadinessCheck> => {
       const resolved = await withTimeout(Promise.any(N0_RELAYS.map((h) => lookup(h).then(() => h))), 2000, 'resolving').catch(() => undefined);
       if (!resolved) return { label: 'offline: relay not checked', status: 'info', need: 'advice' };
-      const started = Date.now();
-      const reached = await fetch(`https://${resolved}/ping`, { signal: AbortSignal.timeout(4000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      return reached
-        ? { label: `relay ${resolved} reachable`, status: 'ok', need: 'advice', detail: `${Date.now() - started} ms` }
-        : { label: `relay ${resolved} unreachable`, status: 'fail', need: 'advice', detail: 'only direct connections will work', install: 'nothing: allow outgoing HTTPS/UDP' };
+      return pingRelay(`https://${resolved}`, resolved, 'nothing: allow outgoing HTTPS/UDP');
     };
-    return Promise.all([bind(), relay()]);
+    const relays = this.options.relay;
+    if (relays === false) return Promise.all([bind(), Promise.resolve<ReadinessCheck>({ label: 'relays off: direct connections only', status: 'info', need: 'advice' })]);
+    if (relays === true) return Promise.all([bind(), relay()]);
+    // Self-hosted relays: each one is asked, by the name the user gave.
+    return Promise.all([bind(), ...relays.map((url) => pingRelay(url, url, 'nothing: check the relay URL and that the relay server runs'))]);
   }
 
   validateAddress(address: string): void {
@@ -286,31 +321,57 @@ export class IrohTransport implements Transport {
     }
   }
 
-  async #bind(alpns: number[][]): Promise<Iroh.Endpoint> {
+  #builder(alpns: number[][]): Iroh.EndpointBuilder {
     const b = Endpoint.builder();
-    if (this.options.relay) {
+    const relay = this.options.relay;
+    if (relay === true) {
       b.applyN0();
-    } else {
+    } else if (relay === false) {
       b.applyMinimal();
       b.relayMode(RelayMode.disabled());
+    } else {
+      b.applyMinimal();
+      b.relayMode(guardedSync('the relay list', () => RelayMode.customFromUrls([...relay])));
     }
     if (alpns.length) b.alpns(alpns);
-    if (this.options.bindAddr) b.bindAddr(this.options.bindAddr);
+    if (this.options.secretKey) b.secretKey(toByteArray(this.options.secretKey));
+    return b;
+  }
+
+  async #bind(alpns: number[][]): Promise<Iroh.Endpoint> {
+    const { preferBindAddr, bindAddr } = this.options;
+    if (preferBindAddr && alpns.length) {
+      const b = this.#builder(alpns);
+      b.bindAddr(preferBindAddr);
+      try {
+        const ep = await b.bind();
+        this.#endpoints.add(ep);
+        return ep;
+      } catch {
+        /* taken or gone: bind as asked instead */
+      }
+    }
+    const b = this.#builder(alpns);
+    if (bindAddr) b.bindAddr(bindAddr);
     try {
       const ep = await b.bind();
       this.#endpoints.add(ep);
       return ep;
     } catch (err) {
-      throw new TransportFailed(`cannot bind the iroh endpoint: ${firstLine(err)}`, { cause: err });
+      throw new TransportFailed(`cannot bind the iroh endpoint${bindAddr ? ` to ${bindAddr}` : ''}: ${firstLine(err)}`, { cause: err });
     }
   }
 
   async listen(): Promise<HostListener> {
     const ep = await this.#bind([ALPN_BYTES]);
-    if (this.options.relay) {
+    let relayReached: boolean | undefined;
+    if (this.options.relay !== false) {
       // Give the endpoint a moment to learn its relay so the ticket carries it;
       // offline, online() never resolves, so never wait on it unbounded.
-      await withTimeout(ep.online(), 5000, 'going online').catch(() => undefined);
+      relayReached = await withTimeout(ep.online(), IrohTransport.ONLINE_WAIT_MS, 'going online').then(
+        () => true,
+        () => false,
+      );
     }
     const inbox = new StreamInbox();
     const connections = new Set<Iroh.Connection>();
@@ -360,6 +421,8 @@ export class IrohTransport implements Transport {
     return {
       address: EndpointTicket.fromAddr(ep.addr()).toString(),
       id: ep.id().toString(),
+      localAddresses: ep.boundSockets(),
+      relayReached,
       streams: () => inbox,
       close: async (reason = { code: 0, reason: 'host closed' }) => {
         closed = true;

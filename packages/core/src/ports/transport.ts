@@ -35,6 +35,10 @@ export interface HostListener {
   /** Transport address to put in the share ticket (secret-free). */
   readonly address: string;
   readonly id: string;
+  /** The local socket addresses the endpoint is bound to (`ip:port`), e.g. to bind the same port next run. */
+  readonly localAddresses?: readonly string[];
+  /** Whether a relay answered before the ticket was made (undefined: relays are off). */
+  readonly relayReached?: boolean | undefined;
   /** Every incoming stream from every peer, until close. */
   streams(): AsyncIterable<PeerStream>;
   /** Closes every connection with `reason` (viewers tell it from a network loss), then the endpoint. */
