@@ -10,8 +10,10 @@ import type { CaptureSource } from './ports/capture.js';
 import type { Encoder } from './ports/encoder.js';
 import type { MediaRunner } from './ports/media-runner.js';
 import type { HostListener, Transport } from './ports/transport.js';
+import type { AdmissionLimits } from './admission-budget.js';
+import { HostAdmission } from './host-admission.js';
 import { formatTicket, SECRET_BYTES } from './share-ticket.js';
-import { StreamGate } from './stream-gate.js';
+import { StreamGate, type ApproveViewer } from './stream-gate.js';
 import { HOST_STOPPED } from './tunnel-protocol.js';
 
 /** The ports a host is built from; the composition root chooses the adapters. */
@@ -31,8 +33,10 @@ export interface HostSessionOptions {
   readonly lingerMs: number;
   readonly hostName: string;
   /** `--approve`: asks whether to admit a new viewer. */
-  readonly approve?: ((peerShortId: string, peerId: string) => Promise<boolean>) | undefined;
+  readonly approve?: ApproveViewer | undefined;
   readonly hub?: Partial<HubOptions>;
+  /** What peers without the secret may cost (tests shrink it). */
+  readonly admission?: Partial<AdmissionLimits>;
   /** The ticket's secret; a fresh random one by default (one per host run). */
   readonly secret?: Uint8Array;
 }
@@ -59,6 +63,7 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
   readonly #hub: BroadcastHub;
   readonly #supervisor: CaptureSupervisor;
   readonly #secret: Uint8Array;
+  readonly #admission: HostAdmission;
   #listener: HostListener | undefined;
   #serving: Promise<void> | undefined;
   #closed = false;
@@ -70,6 +75,7 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
     super();
     this.#secret = options.secret ?? randomBytes(SECRET_BYTES);
     this.#hub = new BroadcastHub(options.hub);
+    this.#admission = new HostAdmission(ports.log, { limits: options.admission });
     const pipeline = new CapturePipeline(
       { capture: ports.capture, audio: ports.audio, encoder: ports.encoder, runner: ports.runner, hub: this.#hub, log: ports.log },
       options.media,
@@ -97,13 +103,15 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
    * Capture starts with the first viewer.
    */
   async open(): Promise<string> {
-    const listener = await this.ports.transport.listen();
+    const listener = await this.ports.transport.listen(this.#admission);
     this.#listener = listener;
+    this.#admission.start();
     const gate = new StreamGate(
       { secret: this.#secret, maxViewers: this.options.maxViewers, hostName: this.options.hostName, approve: this.options.approve },
       this.#hub,
       this.#supervisor,
       this.ports.log,
+      this.#admission,
     );
     this.#serving = (async () => {
       for await (const stream of listener.streams()) void gate.handle(stream);
@@ -151,6 +159,7 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#admission.stop();
     await this.#listener?.close(HOST_STOPPED);
     await this.#supervisor.stop();
     await this.ports.transport.close();

@@ -18,6 +18,8 @@ function fakeUpstream(body: string[]) {
     writeChunk: async () => undefined,
     writeBytes: async (b) => void written.push(b),
     finish: async () => undefined,
+    stopReading: () => undefined,
+    delivered: async () => undefined,
     abort: () => void (aborted = true),
   };
   return { stream, written, aborted: () => aborted };
