@@ -32,6 +32,8 @@ export interface LocalStreamServerOptions {
   readonly headTimeoutMs?: number;
   /** How often the host is told what the player took. */
   readonly feedbackEveryMs?: number;
+  /** Players served at once; more get a 503 (each holds a tunnel stream on the host). */
+  readonly maxPlayers?: number;
 }
 
 /**
@@ -61,6 +63,8 @@ export class LocalStreamServer {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   readonly #upstreams = new Set<PeerStream>();
+  /** Player requests being answered or relayed. */
+  #requests = 0;
 
   constructor(private readonly options: LocalStreamServerOptions) {
     this.path = options.path ?? `/${base32Encode(randomBytes(16))}/stream.ts`;
@@ -101,6 +105,16 @@ export class LocalStreamServer {
       res.writeHead(200, { 'Content-Type': STREAM_CONTENT_TYPE, 'Cache-Control': 'no-store' }).end();
       return;
     }
+    if (this.#requests >= (this.options.maxPlayers ?? 8)) return reply(res, 503, 'too many players are watching through this viewer');
+    this.#requests++;
+    try {
+      await this.#forward(res);
+    } finally {
+      this.#requests--;
+    }
+  }
+
+  async #forward(res: ServerResponse): Promise<void> {
     let upstream: Upstream;
     try {
       upstream = await this.options.openUpstream();
@@ -140,24 +154,40 @@ export class LocalStreamServer {
       stream.writeBytes(feedbackLine(delivered)).catch(() => undefined);
     };
     const acking = setInterval(ack, this.options.feedbackEveryMs ?? 100);
+    // The next read is always pending, also while the player is slow to take
+    // what it was given: so when the host ends or drops the stream, the player
+    // is let go at once instead of after the stall timeout (one chunk is held, no more).
+    const readNext = (): Promise<Uint8Array | null> => {
+      const p = stream.read(256 * 1024);
+      p.catch(() => undefined);
+      return p;
+    };
+    let pending: Promise<Uint8Array | null> = rest.length > 0 ? Promise.resolve(rest) : readNext();
     try {
-      let data: Uint8Array | null = rest.length > 0 ? rest : await stream.read(256 * 1024);
-      while (data !== null) {
+      for (;;) {
+        const data = await pending;
+        if (data === null) {
+          this.#ended('host-ended');
+          res.end();
+          break;
+        }
         this.stats.bytesReceived += data.length;
         if (socket.destroyed) {
           this.#ended('player-closed');
           break;
         }
-        if (!res.write(data) && !(await this.#drained(res))) {
-          this.options.log.warn('a player stopped reading; letting it go');
-          this.#ended('player-closed');
-          break;
+        const flowing = res.write(data);
+        pending = readNext();
+        if (!flowing) {
+          const outcome = await this.#drained(res, pending);
+          if (outcome === 'stalled') this.options.log.warn('a player stopped reading; letting it go');
+          if (outcome !== 'drained') {
+            this.#ended(outcome === 'host-gone' ? 'host-ended' : 'player-closed');
+            break;
+          }
         }
         delivered += data.length;
-        data = await stream.read(256 * 1024);
       }
-      if (data === null) this.#ended('host-ended');
-      res.end();
     } catch (err) {
       if (!socket.destroyed) this.options.log.warn(`stream from the host broke: ${errorMessage(err)}`);
       this.#ended(socket.destroyed ? 'player-closed' : 'broken');
@@ -170,21 +200,29 @@ export class LocalStreamServer {
     }
   }
 
-  /** True once the player took the backlog, false when it closed or stalled. */
-  #drained(res: ServerResponse): Promise<boolean> {
+  /**
+   * Waits for the player to take its backlog: 'drained'; or it closed or took
+   * nothing for the stall timeout; or the host ended or dropped the stream
+   * meanwhile (`next`, the pending read, settled with no data).
+   */
+  #drained(res: ServerResponse, next: Promise<Uint8Array | null>): Promise<'drained' | 'closed' | 'stalled' | 'host-gone'> {
     const socket = res.socket;
     return new Promise((resolve) => {
-      const done = (ok: boolean): void => {
+      const done = (outcome: 'drained' | 'closed' | 'stalled' | 'host-gone'): void => {
         clearTimeout(timer);
         res.off('drain', onDrain);
         socket?.off('close', onClose);
-        resolve(ok);
+        resolve(outcome);
       };
-      const onDrain = (): void => done(true);
-      const onClose = (): void => done(false);
-      const timer = setTimeout(() => done(false), this.options.stallTimeoutMs ?? 15_000);
+      const onDrain = (): void => done('drained');
+      const onClose = (): void => done('closed');
+      const timer = setTimeout(() => done('stalled'), this.options.stallTimeoutMs ?? 15_000);
       res.on('drain', onDrain);
       socket?.on('close', onClose);
+      next.then(
+        (data) => data === null && done('host-gone'),
+        () => done('host-gone'),
+      );
     });
   }
 }
