@@ -1,11 +1,12 @@
 import { findOnPath, type LaunchedPlayer, type PlayerLauncher, type ReadinessCheck } from '@pixelpass/core';
 import { launchDetached } from './detached-player.js';
+import { writePrivatePlaylist } from './private-playlist.js';
 import type { PlayerOptions } from './mpv-launcher.js';
 import { checkVlcPlugins, describeMissingPlugins } from './vlc-plugins.js';
 
-/** Arguments for a low-latency live stream in VLC (small network cache). */
-export function vlcArgs(url: string, title: string, extra: readonly string[] = []): string[] {
-  return ['--network-caching=300', '--live-caching=300', `--meta-title=${title}`, '--no-video-title-show', ...extra, url];
+/** Arguments for a low-latency live stream in VLC (small network cache), read from a playlist file (the URL stays out of argv). */
+export function vlcArgs(playlist: string, title: string, extra: readonly string[] = []): string[] {
+  return ['--network-caching=300', '--live-caching=300', `--meta-title=${title}`, '--no-video-title-show', ...extra, playlist];
 }
 
 /**
@@ -45,7 +46,8 @@ export class VlcLauncher implements PlayerLauncher {
     return [found, plugins, user];
   }
 
-  launch(url: string, { title }: { title: string }): Promise<LaunchedPlayer> {
-    return launchDetached('vlc', vlcArgs(url, title, this.options.extraArgs), 'vlc (Debian: vlc-bin vlc-plugin-base)');
+  async launch(url: string, { title }: { title: string }): Promise<LaunchedPlayer> {
+    const playlist = await writePrivatePlaylist(url, title, this.env);
+    return launchDetached('vlc', vlcArgs(playlist.path, title, this.options.extraArgs), 'vlc (Debian: vlc-bin vlc-plugin-base)', playlist.remove);
   }
 }
