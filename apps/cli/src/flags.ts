@@ -76,6 +76,7 @@ export const HOST_FLAGS = {
 
 export const VIEW_FLAGS = {
   player: flag<PlayerChoice>({ flags: '--player <player>', description: 'player to launch', choices: ['mpv', 'vlc', 'none'], default: 'mpv' }),
+  ticketFile: flag<string>({ flags: '--ticket-file <path>', description: 'read the ticket from this file (keeps it out of the process list)' }),
   relay,
   bind,
 };
