@@ -14,6 +14,7 @@ import {
   type ProbeCache,
   type SoundServer,
   type Transport,
+  type ApproveViewer,
 } from '@pixelpass/core';
 import { TestCaptureSource, TestToneAudioSource } from '@pixelpass/capture-test';
 import { X11Capture } from '@pixelpass/capture-x11';
@@ -113,7 +114,7 @@ export interface BuiltHost {
 export async function buildHost(
   o: HostOptions,
   log: Logger & { debug?(message: string): void },
-  approve?: (peerShortId: string, peerId: string) => Promise<boolean>,
+  approve?: ApproveViewer,
 ): Promise<BuiltHost> {
   const kind = detectSource(o.source, process.env);
   checkSourceFlags(kind, o.x11);
