@@ -154,35 +154,24 @@ export class LocalStreamServer {
       stream.writeBytes(feedbackLine(delivered)).catch(() => undefined);
     };
     const acking = setInterval(ack, this.options.feedbackEveryMs ?? 100);
-    // The next read is always pending, also while the player is slow to take
-    // what it was given: so when the host ends or drops the stream, the player
-    // is let go at once instead of after the stall timeout (one chunk is held, no more).
-    const readNext = (): Promise<Uint8Array | null> => {
-      const p = stream.read(256 * 1024);
-      p.catch(() => undefined);
-      return p;
-    };
-    let pending: Promise<Uint8Array | null> = rest.length > 0 ? Promise.resolve(rest) : readNext();
+    const pump = new UpstreamPump(stream, rest, (n) => (this.stats.bytesReceived += n));
     try {
       for (;;) {
-        const data = await pending;
+        const data = await pump.next();
         if (data === null) {
           this.#ended('host-ended');
           res.end();
           break;
         }
-        this.stats.bytesReceived += data.length;
         if (socket.destroyed) {
           this.#ended('player-closed');
           break;
         }
-        const flowing = res.write(data);
-        pending = readNext();
-        if (!flowing) {
-          const outcome = await this.#drained(res, pending);
+        if (!res.write(data)) {
+          const outcome = await this.#drained(res, pump.failed);
           if (outcome === 'stalled') this.options.log.warn('a player stopped reading; letting it go');
           if (outcome !== 'drained') {
-            this.#ended(outcome === 'host-gone' ? 'host-ended' : 'player-closed');
+            this.#ended(outcome === 'host-gone' ? 'broken' : 'player-closed');
             break;
           }
         }
@@ -202,10 +191,10 @@ export class LocalStreamServer {
 
   /**
    * Waits for the player to take its backlog: 'drained'; or it closed or took
-   * nothing for the stall timeout; or the host ended or dropped the stream
-   * meanwhile (`next`, the pending read, settled with no data).
+   * nothing for the stall timeout; or the host dropped the stream meanwhile
+   * (`hostGone`).
    */
-  #drained(res: ServerResponse, next: Promise<Uint8Array | null>): Promise<'drained' | 'closed' | 'stalled' | 'host-gone'> {
+  #drained(res: ServerResponse, hostGone: Promise<void>): Promise<'drained' | 'closed' | 'stalled' | 'host-gone'> {
     const socket = res.socket;
     return new Promise((resolve) => {
       const done = (outcome: 'drained' | 'closed' | 'stalled' | 'host-gone'): void => {
@@ -219,11 +208,86 @@ export class LocalStreamServer {
       const timer = setTimeout(() => done('stalled'), this.options.stallTimeoutMs ?? 15_000);
       res.on('drain', onDrain);
       socket?.on('close', onClose);
-      next.then(
-        (data) => data === null && done('host-gone'),
-        () => done('host-gone'),
-      );
+      void hostGone.then(() => done('host-gone'));
     });
+  }
+}
+
+/** What is read ahead of a slow player, at most. */
+const PUMP_AHEAD_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Reads the host's stream ahead of the player, up to `PUMP_AHEAD_BYTES`: so
+ * when the host drops the stream (a reset), the viewer sees it at once even
+ * while its player takes nothing, and lets the player go instead of holding
+ * its socket and tunnel stream until the stall timeout.
+ */
+class UpstreamPump {
+  readonly #queue: Uint8Array[] = [];
+  #queued = 0;
+  #end: { readonly failed: false } | { readonly failed: true; readonly err: unknown } | undefined;
+  #wakeReader: (() => void) | undefined;
+  #wakePump: (() => void) | undefined;
+  #resolveFailed!: () => void;
+  /** Resolves if the stream fails (reset by the host, connection lost). */
+  readonly failed = new Promise<void>((r) => (this.#resolveFailed = r));
+
+  constructor(
+    private readonly stream: PeerStream,
+    first: Uint8Array,
+    private readonly received: (bytes: number) => void,
+  ) {
+    if (first.length > 0) this.#push(first);
+    void this.#run();
+  }
+
+  /** The next chunk; null once the host ended the stream; throws if it failed. */
+  async next(): Promise<Uint8Array | null> {
+    for (;;) {
+      const data = this.#queue.shift();
+      if (data) {
+        this.#queued -= data.length;
+        this.#wake('pump');
+        return data;
+      }
+      if (this.#end) {
+        if (this.#end.failed) throw this.#end.err;
+        return null;
+      }
+      await new Promise<void>((r) => (this.#wakeReader = r));
+    }
+  }
+
+  async #run(): Promise<void> {
+    try {
+      for (;;) {
+        while (this.#queued >= PUMP_AHEAD_BYTES) await new Promise<void>((r) => (this.#wakePump = r));
+        const data = await this.stream.read(256 * 1024);
+        if (data === null) {
+          this.#end = { failed: false };
+          break;
+        }
+        this.#push(data);
+      }
+    } catch (err) {
+      this.#end = { failed: true, err };
+      this.#resolveFailed();
+    }
+    this.#wake('reader');
+  }
+
+  #push(data: Uint8Array): void {
+    this.#queue.push(data);
+    this.#queued += data.length;
+    this.received(data.length);
+    this.#wake('reader');
+  }
+
+  #wake(who: 'reader' | 'pump'): void {
+    const w = who === 'reader' ? this.#wakeReader : this.#wakePump;
+    if (who === 'reader') this.#wakeReader = undefined;
+    else this.#wakePump = undefined;
+    w?.();
   }
 }
 
