@@ -80,12 +80,10 @@ function program(): Command {
     const ticket = await readTicket(source);
     // Nothing started from here (the player) needs it, and it is a secret.
     delete process.env[TICKET_ENV];
-    if (source.kind === 'argument' && process.argv.includes(argument!)) {
-      // Overwrites argv, which is what other users read in /proc/PID/cmdline.
-      process.title = 'pixelpass view';
-      ui().log.warn(`a ticket given as an argument is visible to other users of this machine until pixelpass starts; use \`pixelpass view -\`, --ticket-file or $${TICKET_ENV}`);
-    }
-    await withShutdown((shutdown) => runView(viewOptions(ticket, flags), ui(), shutdown));
+    const inArgv = source.kind === 'argument' && process.argv.includes(argument!);
+    // Overwrites argv, which is what other users read in /proc/PID/cmdline.
+    if (inArgv) process.title = 'pixelpass view';
+    await withShutdown((shutdown) => runView({ ...viewOptions(ticket, flags), ticketWasInArgv: inArgv }, ui(), shutdown));
   });
 
   p.command('app-list').description('list the applications playing sound now (names for host --app)').action(runAppList);

@@ -38,4 +38,6 @@ export interface ViewOptions extends TransportChoice {
   readonly player: PlayerChoice;
   /** Extra player arguments (e.g. headless decoding in the demo). */
   readonly playerArgs: readonly string[];
+  /** The ticket came as a command-line argument (scrubbed now, but it was visible): say so, once it proved valid. */
+  readonly ticketWasInArgv?: boolean;
 }

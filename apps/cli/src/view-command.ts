@@ -1,6 +1,7 @@
 import { PixelpassError, StreamRefused, type Logger, type ViewerEnd } from '@pixelpass/core';
 import { buildViewer } from './composition.js';
 import type { ViewOptions } from './options.js';
+import { TICKET_ENV } from './ticket-input.js';
 import type { Shutdown } from './shutdown.js';
 import type { TerminalLine } from './terminal-line.js';
 import { ViewerStatusDisplay } from './viewer-status.js';
@@ -32,6 +33,7 @@ export async function runView(o: ViewOptions, ui: { readonly line: TerminalLine;
   const { line, log } = ui;
   const { session, player } = buildViewer(o, log);
   shutdown.add(() => session.close());
+  if (o.ticketWasInArgv) log.warn(`a ticket given as an argument is visible to other users of this machine until pixelpass starts; use \`pixelpass view -\`, --ticket-file or $${TICKET_ENV}`);
   // A player that cannot run here (VLC as root, VLC without its MPEG-TS plugins) is said now, not after it quit.
   const problem = (await player.readiness?.())?.find((c) => c.status === 'fail');
   if (problem) throw new ViewingEnded(`${problem.detail ?? problem.label}${problem.install && !problem.install.startsWith('nothing') ? `; install ${problem.install}` : ''}`);
