@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { JoinMode } from '@pixelpass/core';
+import { parseBindAddress, type JoinMode } from '@pixelpass/core';
 import type { AudioChoice, HostOptions, PlayerChoice, SourceChoice, ViewOptions } from './options.js';
 import { intIn, numberIn, relaySetting, sizeIn } from './parse-options.js';
 
@@ -43,7 +43,12 @@ export function attributeName(flags: string): string {
 export const ENCODER_IDS = ['vaapi', 'nvenc', 'x264', 'openh264'] as const;
 
 const relay = flag<string>({ flags: '--relay <on|off>', description: 'use relays and discovery (off: direct addresses only)', env: 'PIXELPASS_RELAY', default: 'on' });
-const bind = flag<string>({ flags: '--bind <addr:port>', description: 'local address for the iroh endpoint, e.g. 127.0.0.1:0', env: 'PIXELPASS_BIND' });
+const bind = flag<string>({
+  flags: '--bind <addr:port>',
+  description: 'listen only on this address, e.g. 127.0.0.1:0 or [::1]:0 (default: every interface)',
+  env: 'PIXELPASS_BIND',
+  parse: (raw) => (parseBindAddress(raw), raw),
+});
 
 export const HOST_FLAGS = {
   source: flag<SourceChoice>({ flags: '--source <source>', description: 'what to share', choices: ['auto', 'test', 'x11', 'wayland'], default: 'auto' }),

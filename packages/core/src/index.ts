@@ -36,6 +36,7 @@ export * from './local-stream-server.js';
 export * from './encoder-choice.js';
 export * from './encoder-probe.js';
 export * from './path-lookup.js';
+export * from './bind-address.js';
 export * from './private-state.js';
 export * from './socket-probe.js';
 export * from './command-missing.js';

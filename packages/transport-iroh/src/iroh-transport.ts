@@ -19,6 +19,7 @@ import {
   type Transport,
   type ViewerConnection,
   errorMessage,
+  parseBindAddress,
 } from '@pixelpass/core';
 import { Heartbeat, HEARTBEAT_DEFAULTS, NO_HEARTBEAT, type HeartbeatOptions } from './heartbeat.js';
 
@@ -63,14 +64,7 @@ const CONNECTION_REFUSED = { code: 3, reason: 'the host refused this connection'
  * the other family goes to its loopback, never to every interface.
  */
 export function bindAddresses(bind: string): string[] {
-  const v6 = /^\[([0-9a-fA-F:.]+)(?:%[\w.-]+)?\]:(\d{1,5})$/.exec(bind);
-  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(bind);
-  const port = Number((v6 ?? v4)?.[2]);
-  const octetsOk = !v4 || v4[1]!.split('.').every((o) => Number(o) <= 255);
-  if ((!v6 && !v4) || !octetsOk || port > 65_535) {
-    throw new UsageError(`--bind must be an IP address and a port, e.g. 127.0.0.1:0 or [::1]:0 (got "${bind}")`);
-  }
-  return v4 ? [bind, '[::1]:0'] : [bind, '127.0.0.1:0'];
+  return parseBindAddress(bind).family === 4 ? [bind, '[::1]:0'] : [bind, '127.0.0.1:0'];
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
