@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,16 @@ async function mpvChild(viewerPid: number, timeoutMs: number): Promise<number> {
   throw new Error('no mpv child of the viewer');
 }
 
+/** The host's media process (gst-launch-1.0 -e …, or the Python media script), not a short-lived probe. */
+function isMediaProcess(pid: number): boolean {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return (args[0]?.endsWith('gst-launch-1.0') && args.includes('-e')) || args.some((a) => a.endsWith('.py'));
+  } catch {
+    return false;
+  }
+}
+
 describe('a player launched by the viewer survives a broken stream', () => {
   requireTools('gst-launch-1.0', 'mpv');
   const mpvHome = mkdtempSync(join(tmpdir(), 'pp-mpv-'));
@@ -38,10 +48,12 @@ describe('a player launched by the viewer survives a broken stream', () => {
     const viewer = startCli(['view', ticket, '--player', 'mpv'], { MPV_HOME: mpvHome });
     await viewer.firstLine;
     const firstMpv = await mpvChild(viewer.child.pid!, 15_000);
-    // Wait until capture runs, then kill it the hard way.
+    // Wait until capture runs, then kill it the hard way. Only the media
+    // process lives on: element checks and the bindings probe come and go
+    // just before it, so a child seen too early may be one of them.
     let gst: number | undefined;
     for (let i = 0; i < 50 && gst === undefined; i++) {
-      gst = (await childPids(host.child.pid!))[0];
+      if (/capture started/.test(host.stderr())) gst = (await childPids(host.child.pid!)).find((pid) => isMediaProcess(pid));
       if (gst === undefined) await new Promise((r) => setTimeout(r, 200));
     }
     expect(gst, 'capture started for the player').toBeDefined();

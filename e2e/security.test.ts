@@ -66,8 +66,9 @@ describe('security: the ticket secret is the only key, and bad peers are refused
     return { host: h, ticket: await h.firstLine };
   }
 
-  async function peer(address: string): Promise<RawPeer> {
-    const p = await RawPeer.connect(address);
+  /** A raw peer; `from` picks its source address (127.0.0.x), so penalties for one do not bar the next. */
+  async function peer(address: string, from = 1): Promise<RawPeer> {
+    const p = await RawPeer.connect(address, { bind: `127.0.0.${from}:0` });
     peers.push(p);
     return p;
   }
@@ -75,7 +76,6 @@ describe('security: the ticket secret is the only key, and bad peers are refused
   it('knowing the endpoint address without the secret gets a 403 and zero video bytes; capture never starts', async () => {
     const { host: h, ticket } = await host();
     const { address, secretText } = splitTicket(ticket);
-    const p = await peer(address);
     const attempts: Array<[string, string]> = [
       ['no secret', 'GET /stream HTTP/1.1\r\nHost: pixelpass\r\n\r\n'],
       ['wrong secret', `GET /stream HTTP/1.1\r\nAuthorization: Bearer ${randomSecretText()}\r\n\r\n`],
@@ -85,12 +85,15 @@ describe('security: the ticket secret is the only key, and bad peers are refused
       ['other scheme', `GET /stream HTTP/1.1\r\nAuthorization: Basic ${secretText}\r\n\r\n`],
       ['secret in the path', `GET /stream?secret=${secretText} HTTP/1.1\r\n\r\n`],
     ];
-    for (const [name, request] of attempts) {
+    // Each from its own peer and address: a refusal closes a connection that never presented the secret.
+    for (const [i, [name, request]] of attempts.entries()) {
+      const p = await peer(address, 10 + i);
       const s = await p.openStream();
       await s.send(request);
       const r = await s.readAll(10_000);
       expect(r.ended, name).toBe(true);
       expect(summarize(r.bytes), name).toEqual({ status: 'HTTP/1.1 403 Forbidden', ts: 0 });
+      expect(await p.isClosed(5000), `${name}: connection closed after the refusal`).toBe(true);
     }
     // A peer speaking another protocol does not even get a connection.
     await expect(RawPeer.connect(address, { alpn: 'h3' })).rejects.toThrow();
@@ -126,10 +129,10 @@ describe('security: the ticket secret is the only key, and bad peers are refused
   it('a peer that never sends a full request is answered 408 and closed after the head timeout (5 s)', async () => {
     const { host: h, ticket } = await host();
     const { address } = splitTicket(ticket);
-    const p = await peer(address);
     const before = await rssKb(h.child.pid!);
-    // Many at once: each is bounded in time and size, so they cost nothing lasting.
-    const streams = await Promise.all(Array.from({ length: 20 }, () => p.openStream()));
+    // Many at once (8 per connection, its budget): each is bounded in time and size, so they cost nothing lasting.
+    const conns = await Promise.all([peer(address, 20), peer(address, 21), peer(address, 22)]);
+    const streams = (await Promise.all(conns.map((p) => Promise.all(Array.from({ length: 8 }, () => p.openStream()))))).flat();
     await Promise.all(streams.map((s, i) => s.send(i % 2 ? 'GET /stream HTTP/1.1\r\nHost: pix' : 'G')));
     const results = await Promise.all(streams.map((s) => s.readAll(15_000)));
     for (const r of results) {
@@ -140,6 +143,9 @@ describe('security: the ticket secret is the only key, and bad peers are refused
     }
     const after = await rssKb(h.child.pid!);
     expect(after - before, `host RSS grew from ${before} to ${after} kB`).toBeLessThan(30_000);
+    // Said once, then counted: not a line per stream.
+    expect(h.stderr()).toMatch(/refused a stream from [0-9a-f]+: no complete request within 5 s \(408\)/);
+    for (const p of conns) expect(await p.isClosed(5000), 'connection closed after its 408s').toBe(true);
   });
 
   it('a viewer that never reads is dropped; another viewer decodes throughout', async () => {

@@ -158,12 +158,14 @@ export class LinkLab {
     this.tag = options.tag ?? `${(process.pid % 46_656).toString(36)}${(labCounter++ % 36).toString(36)}`;
     if (!/^[a-z0-9]{1,6}$/.test(this.tag)) throw new Error(`link-lab: tag must be 1-6 of [a-z0-9], not "${this.tag}"`);
     const routed = options.router === true || options.viewers.length > 1 || options.viewers.some((v) => v.forwarder);
-    this.hostNs = `ll${this.tag}-host`;
-    this.routerNs = routed ? `ll${this.tag}-rtr` : undefined;
+    // E2E_NETNS_PREFIX: engineers sharing a machine keep their namespaces apart.
+    const pre = process.env.E2E_NETNS_PREFIX ?? 'll';
+    this.hostNs = `${pre}${this.tag}-host`;
+    this.routerNs = routed ? `${pre}${this.tag}-rtr` : undefined;
     this.hostIp = routed ? '10.200.0.1' : '10.200.1.1';
     options.viewers.forEach((spec, i) => {
       const n = i + 1;
-      const ns = `ll${this.tag}-v${n}`;
+      const ns = `${pre}${this.tag}-v${n}`;
       const link: ShapedLink = routed
         ? { down: { ns: this.routerNs!, dev: `v${n}` }, up: { ns, dev: 'up0' }, shape: spec }
         : { down: { ns: this.hostNs, dev: 'v1' }, up: { ns, dev: 'up0' }, shape: spec };

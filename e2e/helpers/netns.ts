@@ -23,10 +23,12 @@ export class NetLab {
   readonly #procs = new Set<ChildProcess>();
 
   constructor(tag = String(process.pid % 100_000)) {
-    this.host = `pp${tag}-host`;
-    this.mid = `pp${tag}-mid`;
-    this.viewer = `pp${tag}-view`;
-    this.viewerLink = `pp${tag}v0`;
+    // E2E_NETNS_PREFIX: engineers sharing a machine keep their namespaces apart.
+    const pre = process.env.E2E_NETNS_PREFIX ?? 'pp';
+    this.host = `${pre}${tag}-host`;
+    this.mid = `${pre}${tag}-mid`;
+    this.viewer = `${pre}${tag}-view`;
+    this.viewerLink = `${pre}${tag}v0`;
   }
 
   create(): void {

@@ -31,22 +31,75 @@ export interface RawStream {
   readAll(timeoutMs: number, maxBytes?: number): Promise<{ bytes: Buffer; ended: boolean; ms: number }>;
 }
 
+export interface RawPeerOptions {
+  /** Local address to bind (the source address the host sees): 127.0.0.x lets tests be many "machines". */
+  readonly bind?: string;
+  readonly alpn?: string;
+  /**
+   * Ping the host like pixelpass's own endpoint does (a datagram a second), so
+   * the host's heartbeat keeps the connection; false plays a dead or foreign peer.
+   */
+  readonly heartbeat?: boolean;
+  /** Reuse this endpoint (same endpoint id) instead of binding a fresh one. */
+  readonly endpoint?: Iroh.Endpoint;
+}
+
+/** A bare iroh endpoint, relays off: its id is what the host sees as the peer. */
+export async function rawEndpoint(bind = '127.0.0.1:0'): Promise<Iroh.Endpoint> {
+  const b = iroh.Endpoint.builder();
+  b.applyMinimal();
+  b.relayMode(iroh.RelayMode.disabled());
+  b.bindAddr(bind);
+  return b.bind();
+}
+
 export class RawPeer {
+  readonly #ping: NodeJS.Timeout | undefined;
+  /** Resolves with the binding's text once the connection is closed (by either side). */
+  readonly closed: Promise<string>;
+
   private constructor(
     private readonly ep: Iroh.Endpoint,
-    private readonly conn: Iroh.Connection,
-  ) {}
+    readonly conn: Iroh.Connection,
+    heartbeat: boolean,
+    private readonly ownsEndpoint: boolean,
+  ) {
+    this.closed = conn.closed().catch((e: unknown) => String(e));
+    if (heartbeat) {
+      this.#ping = setInterval(() => {
+        try {
+          conn.sendDatagram([0x70]);
+        } catch {
+          /* closed */
+        }
+      }, 1000);
+      this.#ping.unref();
+      void this.closed.then(() => clearInterval(this.#ping));
+    }
+  }
 
-  static async connect(address: string, opts: { bind?: string; alpn?: string } = {}): Promise<RawPeer> {
-    const b = iroh.Endpoint.builder();
-    b.applyMinimal();
-    b.relayMode(iroh.RelayMode.disabled());
-    b.bindAddr(opts.bind ?? '127.0.0.1:0');
-    const ep = await b.bind();
+  static async connect(address: string, opts: RawPeerOptions = {}): Promise<RawPeer> {
+    const ep = opts.endpoint ?? (await rawEndpoint(opts.bind));
     const addr = iroh.EndpointTicket.fromString(address).endpointAddr();
     const alpn = Array.from(Buffer.from(opts.alpn ?? PIXELPASS_ALPN));
-    const conn = await ep.connect(addr, alpn);
-    return new RawPeer(ep, conn);
+    try {
+      const conn = await ep.connect(addr, alpn);
+      return new RawPeer(ep, conn, opts.heartbeat ?? true, !opts.endpoint);
+    } catch (err) {
+      if (!opts.endpoint) await ep.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Whether the host closed (or refused) the connection by now. */
+  async isClosed(withinMs = 0): Promise<boolean> {
+    return Promise.race([this.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), withinMs))]);
+  }
+
+  /** A uni stream the host never reads (pixelpass has none): `bytes` of junk into it. */
+  async sendUni(bytes: number): Promise<void> {
+    const send = await this.conn.openUni();
+    await send.writeAll(new Array<number>(bytes).fill(0x78));
   }
 
   async openStream(): Promise<RawStream> {
@@ -80,12 +133,13 @@ export class RawPeer {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#ping);
     try {
       this.conn.close(0n, Array.from(Buffer.from('bye')));
     } catch {
       /* already closed */
     }
-    await this.ep.close().catch(() => undefined);
+    if (this.ownsEndpoint) await this.ep.close().catch(() => undefined);
   }
 }
 
@@ -114,4 +168,129 @@ export function ticketVia(ticket: string, addresses: string[]): string {
   const id = iroh.EndpointTicket.fromString(address).endpointAddr().id();
   const addr = new iroh.EndpointAddr(id, null, addresses);
   return `pixelpass1${secretText}${iroh.EndpointTicket.fromAddr(addr).toString()}`;
+}
+
+/** A request with a secret that is not the host's. */
+export function wrongSecretRequest(path = '/stream'): string {
+  return `GET ${path} HTTP/1.1\r\nHost: pixelpass\r\nAuthorization: Bearer ${'a'.repeat(32)}\r\n\r\n`;
+}
+
+/** What an attack did, for the test's log line and assertions. */
+export interface AttackTally {
+  /** Connections the host let through the handshake. */
+  connected: number;
+  /** Attempts the host turned away before or at the handshake. */
+  refused: number;
+  /** Streams opened and requests sent. */
+  streams: number;
+  /** Connections the host closed on us. */
+  closedByHost: number;
+}
+
+const tally = (): AttackTally => ({ connected: 0, refused: 0, streams: 0, closedByHost: 0 });
+
+/**
+ * `peers` attackers, each with its own endpoint (id) and source address
+ * (`127.0.<subnet>.<1 + i>`), running `round` on a connection again and again
+ * for `ms`: reconnecting (same endpoint id) whenever the host closed or refused it.
+ */
+export async function attack(
+  address: string,
+  opts: { readonly peers: number; readonly subnet: number; readonly ms: number; readonly heartbeat?: boolean },
+  round: (peer: RawPeer, t: AttackTally) => Promise<void>,
+): Promise<AttackTally> {
+  const t = tally();
+  const end = Date.now() + opts.ms;
+  await Promise.all(
+    Array.from({ length: opts.peers }, async (_, i) => {
+      const endpoint = await rawEndpoint(`127.0.${opts.subnet}.${1 + i}:0`);
+      try {
+        while (Date.now() < end) {
+          let peer: RawPeer;
+          try {
+            peer = await RawPeer.connect(address, { endpoint, heartbeat: opts.heartbeat ?? false });
+          } catch {
+            t.refused++;
+            await new Promise((r) => setTimeout(r, 20));
+            continue;
+          }
+          t.connected++;
+          try {
+            await Promise.race([round(peer, t), new Promise((r) => setTimeout(r, Math.max(0, end - Date.now())))]);
+          } catch {
+            /* the host reset or closed it */
+          }
+          if (await peer.isClosed(0)) t.closedByHost++;
+          await peer.close();
+        }
+      } finally {
+        await endpoint.close().catch(() => undefined);
+      }
+    }),
+  );
+  return t;
+}
+
+/**
+ * A hand-made pixelpass host (iroh endpoint on the pixelpass ALPN) that
+ * answers every request with what the test wants: a malicious host, as far as
+ * a viewer can tell. `name` goes out in GET /info; GET /stream gets `stream`.
+ */
+export class RawHost {
+  private constructor(
+    private readonly ep: Iroh.Endpoint,
+    readonly ticket: string,
+  ) {}
+
+  static async start(opts: { readonly name: string; readonly stream: Buffer; readonly bind?: string }): Promise<RawHost> {
+    const b = iroh.Endpoint.builder();
+    b.applyMinimal();
+    b.relayMode(iroh.RelayMode.disabled());
+    b.bindAddr(opts.bind ?? '127.0.0.1:0');
+    b.alpns([Array.from(Buffer.from(PIXELPASS_ALPN))]);
+    const ep = await b.bind();
+    const secret = 'a'.repeat(32);
+    const ticket = `pixelpass1${secret}${iroh.EndpointTicket.fromAddr(ep.addr()).toString()}`;
+    const host = new RawHost(ep, ticket);
+    void (async () => {
+      for (;;) {
+        const incoming = await ep.acceptNext().catch(() => null);
+        if (!incoming) return;
+        void (async () => {
+          const conn = await (await incoming.accept()).connect();
+          const ping = setInterval(() => {
+            try {
+              conn.sendDatagram([0x70]);
+            } catch {
+              clearInterval(ping);
+            }
+          }, 1000);
+          void conn.closed().finally(() => clearInterval(ping));
+          for (;;) {
+            const bi = await conn.acceptBi().catch(() => null);
+            if (!bi) return;
+            void (async () => {
+              const head = Buffer.from(await bi.recv.read(8192)).toString('latin1');
+              if (head.startsWith('GET /info ')) {
+                const body = Buffer.from(JSON.stringify({ name: opts.name }), 'utf8');
+                await bi.send.writeAll(Array.from(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`), body])));
+                await bi.send.finish();
+                return;
+              }
+              await bi.send.writeAll(Array.from(Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: video/mp2t\r\n\r\n')));
+              for (let off = 0; off < opts.stream.length; off += 64 * 1024) {
+                await bi.send.writeAll(Array.from(opts.stream.subarray(off, off + 64 * 1024)));
+              }
+              await bi.send.finish();
+            })().catch(() => undefined);
+          }
+        })().catch(() => undefined);
+      }
+    })();
+    return host;
+  }
+
+  async close(): Promise<void> {
+    await this.ep.close().catch(() => undefined);
+  }
 }

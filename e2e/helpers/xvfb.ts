@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
@@ -63,9 +64,24 @@ function exited(child: ChildProcess): Promise<void> {
  * forgets the monitors set by the (short-lived) xrandr client.
  */
 export async function startXvfb(o: XvfbOptions): Promise<XvfbServer> {
+  // E2E_XVFB_DISPLAYS=90-99: engineers sharing a machine keep to their own display numbers.
+  const range = /^(\d+)-(\d+)$/.exec(process.env.E2E_XVFB_DISPLAYS ?? '');
+  if (range && !o.extraArgs?.some((a) => a.startsWith(':'))) {
+    let last: unknown;
+    for (let n = Number(range[1]); n <= Number(range[2]); n++) {
+      if (existsSync(`/tmp/.X${n}-lock`)) continue;
+      try {
+        return await startXvfb({ ...o, extraArgs: [`:${n}`, ...(o.extraArgs ?? [])] });
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw new Error(`no free X display in ${range[0]}: ${String(last)}`);
+  }
+  const display0 = o.extraArgs?.find((a) => a.startsWith(':'));
   const child = spawn(
     'Xvfb',
-    ['-displayfd', '3', '-screen', '0', `${o.width}x${o.height}x${o.depth ?? 24}`, '-nolisten', 'tcp', '-noreset', ...(o.extraArgs ?? [])],
+    [...(display0 ? [display0] : []), '-displayfd', '3', '-screen', '0', `${o.width}x${o.height}x${o.depth ?? 24}`, '-nolisten', 'tcp', '-noreset', ...(o.extraArgs ?? []).filter((a) => a !== display0)],
     { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true },
   );
   let stderr = '';

@@ -84,3 +84,29 @@ describe('ApprovalPrompt', () => {
     expect(await prompt.approve('bbb', 'bbb-full')).toBe(false);
   });
 });
+
+describe('ApprovalPrompt: fresh endpoint ids cannot keep the host answering', () => {
+  it('asks at most the burst of new viewers, then says busy until the rate allows one more; known viewers are never busy', async () => {
+    const { input, type } = fakeInput();
+    const out: string[] = [];
+    let now = 0;
+    const prompt = new ApprovalPrompt(input, { timeoutMs: 10_000, write: (t) => out.push(t), rate: { burst: 2, everyMs: 10_000 }, now: () => now });
+    const answers: Array<boolean | 'busy'> = [];
+    for (const id of ['a', 'b']) {
+      const asked = prompt.approve(id, id);
+      await tick();
+      type('n');
+      answers.push(await asked);
+    }
+    answers.push(await prompt.approve('c', 'c'), await prompt.approve('d', 'd'));
+    // Declined before: answered from memory, not busy.
+    answers.push(await prompt.approve('a', 'a'));
+    now += 10_000;
+    const later = prompt.approve('e', 'e');
+    await tick();
+    type('y');
+    answers.push(await later);
+    expect(answers).toEqual([false, false, 'busy', 'busy', false, true]);
+    expect(out.filter((l) => l.includes('wants to watch'))).toHaveLength(3);
+  });
+});

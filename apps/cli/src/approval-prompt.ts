@@ -1,7 +1,7 @@
 import { fstatSync, openSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { ReadStream } from 'node:tty';
-import { UsageError } from '@pixelpass/core';
+import { TokenBucket, UsageError } from '@pixelpass/core';
 
 export type Answer = 'yes' | 'no';
 
@@ -57,6 +57,13 @@ export interface ApprovalPromptOptions {
   /** Unanswered questions decline after this long, so a viewer never hangs forever. */
   readonly timeoutMs: number;
   readonly write: (text: string) => void;
+  /**
+   * New questions at most `burst` at once, then one per `everyMs`: endpoint ids
+   * cost nothing, so whoever has the ticket could otherwise keep the host
+   * answering prompts. Over it, viewers are told the host is busy (not asked).
+   */
+  readonly rate?: { readonly burst: number; readonly everyMs: number };
+  readonly now?: () => number;
 }
 
 /**
@@ -67,6 +74,7 @@ export interface ApprovalPromptOptions {
 export class ApprovalPrompt {
   readonly #decided = new Map<string, boolean>();
   readonly #pending = new Map<string, Promise<boolean>>();
+  readonly #questions: TokenBucket;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #waiter: ((line: string | null) => void) | undefined;
@@ -75,6 +83,8 @@ export class ApprovalPrompt {
     private readonly input: ApprovalInput,
     private readonly options: ApprovalPromptOptions,
   ) {
+    const rate = options.rate ?? { burst: 3, everyMs: 20_000 };
+    this.#questions = new TokenBucket(rate.burst, rate.everyMs, options.now);
     // Lines typed while no question is open are dropped: a stray "y" typed
     // earlier must never admit a viewer who asks later.
     input.onLine((line) => {
@@ -85,11 +95,13 @@ export class ApprovalPrompt {
     });
   }
 
-  approve(shortId: string, peerId: string = shortId): Promise<boolean> {
+  /** 'busy': too many new questions lately; this viewer was not asked (and may try again). */
+  approve(shortId: string, peerId: string = shortId): Promise<boolean | 'busy'> {
     const known = this.#decided.get(peerId);
     if (known !== undefined) return Promise.resolve(known);
     const pending = this.#pending.get(peerId);
     if (pending) return pending;
+    if (!this.#questions.take()) return Promise.resolve('busy');
     const asked = this.#queue.then(() => this.#ask(shortId, peerId));
     this.#queue = asked.catch(() => undefined);
     this.#pending.set(peerId, asked);

@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { readPrivateFile, writePrivateFile } from '@pixelpass/core';
 
 /** What the interactive CLI remembers between runs. */
 export interface CliConfig {
@@ -26,19 +26,13 @@ export function parseConfig(text: string): CliConfig {
 }
 
 export async function readConfig(env: NodeJS.ProcessEnv = process.env): Promise<CliConfig> {
-  try {
-    return parseConfig(await readFile(configPath(env), 'utf8'));
-  } catch {
-    return {};
-  }
+  const file = configPath(env);
+  return parseConfig((await readPrivateFile(dirname(file), basename(file))) ?? '');
 }
 
-/** Merges and writes atomically, so a crash never leaves half a file. */
+/** Merges and writes with core's private-state writer (0700 directory checked, exclusive temp file, atomic rename). */
 export async function updateConfig(change: Partial<CliConfig>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const file = configPath(env);
   const next = { ...(await readConfig(env)), ...change };
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, file);
+  await writePrivateFile(dirname(file), basename(file), `${JSON.stringify(next, null, 2)}\n`);
 }

@@ -15,6 +15,7 @@ import { runMenu } from './menu.js';
 import { numberIn, relaySetting } from './parse-options.js';
 import { Shutdown } from './shutdown.js';
 import { TerminalLine, type Verbosity } from './terminal-line.js';
+import { readTicket, TICKET_ENV, ticketSource } from './ticket-input.js';
 import { runView } from './view-command.js';
 
 // dist/main.js and bundle/pixelpass.mjs both sit one level below package.json.
@@ -27,8 +28,10 @@ const EXAMPLES = `
 Examples:
   pixelpass                       on a terminal: a menu — share your screen, or watch one
   pixelpass host                  share this screen; prints a ticket to send to a friend
-  pixelpass <ticket>              watch a shared screen (same as: pixelpass view <ticket>)
-  pixelpass view <ticket> --player vlc
+  pixelpass view -                watch a shared screen: paste the ticket (or pipe it in)
+  pixelpass view --ticket-file t  the same, the ticket read from a file ($PIXELPASS_TICKET works too)
+  pixelpass <ticket>              the same, the ticket as an argument (other local users can see it in ps)
+  pixelpass view - --player vlc
   pixelpass host --source test --relay off   a test picture, no relays (offline, LAN)
   pixelpass doctor                what is installed, what is missing and which package has it
   pixelpass help tickets          more on a topic: ${Object.keys(HELP_TOPICS).join(', ')}`;
@@ -78,10 +81,20 @@ function program(): Command {
   });
 
   addFlags(
-    p.command('view').description('watch a shared screen; prints the local URL for players').argument('<ticket>', 'the ticket the host printed'),
+    p
+      .command('view')
+      .description('watch a shared screen; prints the local URL for players')
+      .argument('[ticket]', `the ticket the host printed; - reads it from stdin (default: --ticket-file, then $${TICKET_ENV})`),
     VIEW_FLAGS,
-  ).action(async (ticket: string, flags: ViewFlags) => {
-    await withShutdown((shutdown) => runView(viewOptions(ticket, flags), ui(), shutdown));
+  ).action(async (argument: string | undefined, flags: ViewFlags) => {
+    const source = ticketSource(argument, flags.ticketFile, process.env);
+    const ticket = await readTicket(source);
+    // Nothing started from here (the player) needs it, and it is a secret.
+    delete process.env[TICKET_ENV];
+    const inArgv = source.kind === 'argument' && process.argv.some((a) => a.trim().length >= 8 && argument!.includes(a.trim()));
+    // Overwrites argv, which is what other users read in /proc/PID/cmdline.
+    if (inArgv) process.title = 'pixelpass view';
+    await withShutdown((shutdown) => runView({ ...viewOptions(ticket, flags), ticketWasInArgv: inArgv }, ui(), shutdown));
   });
 
   p.command('app-list').description('list the applications playing sound now (names for host --app)').action(runAppList);

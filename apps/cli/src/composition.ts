@@ -17,6 +17,7 @@ import {
   type SoundServer,
   type StreamRecorder,
   type Transport,
+  type ApproveViewer,
 } from '@pixelpass/core';
 import { TestCaptureSource, TestToneAudioSource } from '@pixelpass/capture-test';
 import { X11Capture } from '@pixelpass/capture-x11';
@@ -144,7 +145,7 @@ export interface BuiltHost {
 export async function buildHost(
   o: HostOptions,
   log: Logger & { debug?(message: string): void },
-  approve?: (peerShortId: string, peerId: string) => Promise<boolean>,
+  approve?: ApproveViewer,
   identity?: EndpointIdentity,
 ): Promise<BuiltHost> {
   const kind = detectSource(o.source, process.env);

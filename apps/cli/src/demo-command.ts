@@ -43,9 +43,11 @@ export async function runDemo(seconds: number): Promise<void> {
     out(`viewer serves ${url.replace(/\/[a-z2-7]{20,}\//, '/…/')}`);
 
     const started = Date.now();
+    // No `-fflags nobuffer`: it drops what the stream analysis read, the first
+    // keyframe with it, and the decoding then waits for the next one.
     const probe = execa(
       'ffprobe',
-      ['-v', 'error', '-fflags', 'nobuffer', '-analyzeduration', '500000', '-probesize', '500000', '-read_intervals', `%+${seconds}`, '-show_entries', 'frame=media_type,width,height:stream=codec_type,codec_name,width,height,sample_rate,channels', '-of', 'csv', url],
+      ['-v', 'error', '-analyzeduration', '500000', '-probesize', '500000', '-read_intervals', `%+${seconds}`, '-show_entries', 'frame=media_type,width,height:stream=codec_type,codec_name,width,height,sample_rate,channels', '-of', 'csv', url],
       { reject: false, buffer: false },
     );
     children.push(probe);

@@ -74,7 +74,12 @@ const relay = flag<string>({
   env: 'PIXELPASS_RELAY',
   default: 'on',
 });
-const bind = flag<string>({ flags: '--bind <addr:port>', description: 'local address for the iroh endpoint, e.g. 127.0.0.1:0', env: 'PIXELPASS_BIND', parse: bindAddress });
+const bind = flag<string>({
+  flags: '--bind <addr:port>',
+  description: 'listen only on this address, e.g. 127.0.0.1:0 or [::1]:0 (default: every interface)',
+  env: 'PIXELPASS_BIND',
+  parse: bindAddress,
+});
 const json = flag<boolean>({ flags: '--json', description: 'one JSON event per line on stderr instead of messages (see: pixelpass help json)', default: false });
 
 export const HOST_FLAGS = {
@@ -135,6 +140,7 @@ export const HOST_FLAGS = {
 export const VIEW_FLAGS = {
   player: flag<PlayerChoice>({ flags: '--player <player>', description: 'player to launch', choices: ['mpv', 'vlc', 'none'], default: 'mpv' }),
   record: flag<string>({ flags: '--record <file.ts>', description: 'also record what arrives to this MPEG-TS file (with any --player, none too)' }),
+  ticketFile: flag<string>({ flags: '--ticket-file <path>', description: 'read the ticket from this file (keeps it out of the process list)' }),
   relay,
   bind,
   json,

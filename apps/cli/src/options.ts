@@ -51,4 +51,6 @@ export interface ViewOptions extends TransportChoice {
   readonly playerArgs: readonly string[];
   /** Also write what arrives to this MPEG-TS file. */
   readonly record?: string | undefined;
+  /** The ticket came as a command-line argument (scrubbed now, but it was visible): say so, once it proved valid. */
+  readonly ticketWasInArgv?: boolean;
 }

@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import { UsageError } from '@pixelpass/core';
+import { parseBindAddress, UsageError } from '@pixelpass/core';
 
 /** Commander argument parsers that fail with a one-line UsageError. */
 export function intIn(name: string, min: number, max: number): (value: string) => number {
@@ -58,14 +57,8 @@ export function relaySetting(value: string | undefined): boolean | readonly stri
   return urls;
 }
 
-/** `--bind` (also PIXELPASS_BIND): an IP address and a port, as the endpoint binds (IPv6 in brackets). */
+/** `--bind` (also PIXELPASS_BIND): checked by core's parser, kept as written. */
 export function bindAddress(value: string): string {
-  const v = value.trim();
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d{1,5})$/.exec(v);
-  const ip = m?.[1] ?? m?.[2];
-  const port = Number(m?.[3]);
-  if (!m || !ip || isIP(ip) === 0 || (m[1] !== undefined && isIP(ip) !== 6) || port > 65535) {
-    throw new UsageError(`--bind must be IP:PORT, e.g. 127.0.0.1:0 or [::1]:0 (port 0: any free port) (got "${value}")`);
-  }
-  return v;
+  parseBindAddress(value);
+  return value.trim();
 }

@@ -1,10 +1,12 @@
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   parseProbeCache,
   probeCacheKey,
+  readPrivateFile,
   withCachedProbe,
+  writePrivateFile,
   type CachedProbe,
   type ProbeCache,
 } from '@pixelpass/core';
@@ -37,7 +39,7 @@ export class FileProbeCache implements ProbeCache {
     if (this.fresh) return undefined;
     const key = await this.key();
     if (!key) return undefined;
-    const text = await readFile(this.path, 'utf8').catch(() => undefined);
+    const text = await readPrivateFile(dirname(this.path), basename(this.path));
     return parseProbeCache(text, key).encoders[encoderId];
   }
 
@@ -54,14 +56,12 @@ export class FileProbeCache implements ProbeCache {
     const key = await this.key();
     if (!key) return;
     try {
-      const text = await readFile(this.path, 'utf8').catch(() => undefined);
+      const text = await readPrivateFile(dirname(this.path), basename(this.path));
       const doc = withCachedProbe(parseProbeCache(text, key), encoderId, probe);
-      await mkdir(join(this.path, '..'), { recursive: true });
-      const tmp = `${this.path}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o644 });
-      await rename(tmp, this.path);
+      // A cache someone else could write would let them pick our encoder: kept like the other state.
+      await writePrivateFile(dirname(this.path), basename(this.path), `${JSON.stringify(doc, null, 2)}\n`);
     } catch {
-      // Read-only home or full disk: the next start probes again, nothing else is lost.
+      // Read-only home, full disk or an unsafe directory: the next start probes again, nothing else is lost.
     }
   }
 

@@ -13,6 +13,7 @@ import type { CommandUi } from './host-command.js';
 import { pathFields, refusalJson, viewerSnapshotJson } from './json-events.js';
 import type { ViewOptions } from './options.js';
 import { openRecordingFile } from './recording-file.js';
+import { TICKET_ENV } from './ticket-input.js';
 import type { Shutdown } from './shutdown.js';
 import { ViewerStatusDisplay } from './viewer-status.js';
 
@@ -68,6 +69,7 @@ export async function runView(o: ViewOptions, ui: CommandUi, shutdown: Shutdown)
   const recorder = o.record ? new StreamRecorder(await openRecordingFile(o.record)) : undefined;
   const { session, player } = buildViewer(o, log, recorder);
   shutdown.add(() => session.close());
+  if (o.ticketWasInArgv) log.warn(`a ticket given as an argument is visible to other users of this machine until pixelpass starts; use \`pixelpass view -\`, --ticket-file or $${TICKET_ENV}`);
   // A player that cannot run here (VLC as root, VLC without its MPEG-TS plugins) is said now, not after it quit.
   const problem = (await player.readiness?.())?.find((c) => c.status === 'fail');
   if (problem) throw new ViewingEnded(`${problem.detail ?? problem.label}${problem.install && !problem.install.startsWith('nothing') ? `; install ${problem.install}` : ''}`);

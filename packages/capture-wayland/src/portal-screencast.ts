@@ -44,7 +44,7 @@ export interface PortalScreenCastOptions {
   readonly dialogTimeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
   /** Where notices go (the portal cannot remember the choice, draw the pointer…); each is said once a run. */
-  readonly log?: Pick<Logger, 'info'>;
+  readonly log?: Pick<Logger, 'info' | 'warn'>;
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
@@ -70,7 +70,7 @@ export class PortalScreenCast implements CaptureSource {
   readonly #callTimeoutMs: number;
   readonly #dialogTimeoutMs: number;
   readonly #env: NodeJS.ProcessEnv;
-  readonly #log: Pick<Logger, 'info'> | undefined;
+  readonly #log: Pick<Logger, 'info' | 'warn'> | undefined;
   readonly #said = new Set<string>();
   /** The portal rejected persist_mode once: later sessions of this run ask without it. */
   #persistRejected = false;
@@ -91,6 +91,22 @@ export class PortalScreenCast implements CaptureSource {
     if (!message || this.#said.has(message)) return;
     this.#said.add(message);
     this.#log?.info(message);
+  }
+
+  /**
+   * Keeping (or dropping) the restore token is a convenience: when the state
+   * directory is full, read-only or not safe, the share goes on and the next
+   * run shows the dialog again; said once.
+   */
+  async #remember(what: () => Promise<void>): Promise<void> {
+    try {
+      await what();
+    } catch (err) {
+      const message = `cannot remember the screen choice (${errorMessage(err)}); the share dialog will ask next time`;
+      if (this.#said.has(message)) return;
+      this.#said.add(message);
+      this.#log?.warn(message);
+    }
   }
 
   /** What the portal can do that the user should know before the first dialog. */
@@ -141,7 +157,7 @@ export class PortalScreenCast implements CaptureSource {
       const key = restoreTokenKey(wish);
       if (this.#forgetPending) {
         // Only the first capture forgets: later ones in this run reuse the new token.
-        await this.tokens.forget(key);
+        await this.#remember(() => this.tokens.forget(key));
         this.#forgetPending = false;
       }
       const stored = await this.tokens.load(key);
@@ -156,14 +172,14 @@ export class PortalScreenCast implements CaptureSource {
         started = await portal.request('Start', 'osa{sv}', [handle, ''], {}, this.#dialogTimeoutMs);
       } catch (err) {
         // A presented token is used up whatever the outcome; keep no stale one.
-        if (usesRestoreToken) await this.tokens.forget(key);
+        if (usesRestoreToken) await this.#remember(() => this.tokens.forget(key));
         throw err;
       }
       const newToken = started.restore_token;
       if (typeof newToken === 'string' && newToken) {
-        await this.tokens.save(key, newToken);
+        await this.#remember(() => this.tokens.save(key, newToken));
       } else {
-        if (usesRestoreToken) await this.tokens.forget(key);
+        if (usesRestoreToken) await this.#remember(() => this.tokens.forget(key));
         // Asked to persist, and the desktop (or the user, in KDE's dialog) said no.
         if (persisting) this.#notice(PERSIST_REFUSED_NOTICE);
       }

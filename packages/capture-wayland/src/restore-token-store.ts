@@ -1,6 +1,7 @@
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { readPrivateFile, StateNotSaved, writePrivateFile } from '@pixelpass/core';
 
 /** `$XDG_STATE_HOME/pixelpass`, or `~/.local/state/pixelpass` per the XDG base-dir spec. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -15,8 +16,9 @@ export function tokenFileName(key: string): string {
 
 /**
  * Portal restore tokens, one file per source choice. A token lets the portal
- * skip its share dialog, so it is a secret: the directory is 0700, files 0600,
- * written atomically (a crash never leaves half a token).
+ * skip its share dialog, so it is a secret: kept with core's private-state
+ * writer (a 0700 directory made or checked, 0600 files, exclusive temp files,
+ * atomic rename), and read only from a directory and file fit for it.
  */
 export class RestoreTokenStore {
   constructor(readonly dir: string = defaultStateDir()) {}
@@ -26,25 +28,19 @@ export class RestoreTokenStore {
   }
 
   async load(key: string): Promise<string | undefined> {
-    try {
-      const token = (await readFile(this.pathFor(key), 'utf8')).trim();
-      return token || undefined;
-    } catch {
-      return undefined;
-    }
+    return (await readPrivateFile(this.dir, tokenFileName(key)))?.trim() || undefined;
   }
 
+  /** Throws StateNotSaved (one line) when it cannot be kept safely. */
   async save(key: string, token: string): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const path = this.pathFor(key);
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, `${token}\n`, { mode: 0o600 });
-    // writeFile's mode is filtered by the umask and ignored for existing files.
-    await chmod(tmp, 0o600);
-    await rename(tmp, path);
+    await writePrivateFile(this.dir, tokenFileName(key), `${token}\n`);
   }
 
   async forget(key: string): Promise<void> {
-    await rm(this.pathFor(key), { force: true });
+    try {
+      await rm(this.pathFor(key), { force: true });
+    } catch (err) {
+      throw new StateNotSaved(`cannot remove ${this.pathFor(key)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    }
   }
 }

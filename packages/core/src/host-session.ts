@@ -12,9 +12,11 @@ import type { Encoder } from './ports/encoder.js';
 import type { MediaRunner } from './ports/media-runner.js';
 import type { Publisher, PublishTarget } from './ports/publish.js';
 import type { HostListener, Transport } from './ports/transport.js';
+import type { AdmissionLimits } from './admission-budget.js';
+import { HostAdmission } from './host-admission.js';
 import { isPublishLabel, PUBLISH_LABEL_PREFIX, PublishSession, type PublishStats, type PublishTuning } from './publish-session.js';
 import { formatTicket, SECRET_BYTES } from './share-ticket.js';
-import { StreamGate } from './stream-gate.js';
+import { StreamGate, type ApproveViewer } from './stream-gate.js';
 import { HOST_STOPPED, type RefusalCode } from './tunnel-protocol.js';
 
 /** The ports a host is built from; the composition root chooses the adapters. */
@@ -36,8 +38,10 @@ export interface HostSessionOptions {
   readonly lingerMs: number;
   readonly hostName: string;
   /** `--approve`: asks whether to admit a new viewer. */
-  readonly approve?: ((peerShortId: string, peerId: string) => Promise<boolean>) | undefined;
+  readonly approve?: ApproveViewer | undefined;
   readonly hub?: Partial<HubOptions>;
+  /** What peers without the secret may cost (tests shrink it). */
+  readonly admission?: Partial<AdmissionLimits>;
   /** The ticket's secret; a fresh random one by default (one per host run). */
   readonly secret?: Uint8Array;
   /** `--publish`: media servers that get the same stream; capture runs while there are any. */
@@ -80,6 +84,7 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
   readonly #supervisor: CaptureSupervisor;
   readonly #secret: Uint8Array;
   readonly #publishing: readonly PublishSession[];
+  readonly #admission: HostAdmission;
   #listener: HostListener | undefined;
   #serving: Promise<void> | undefined;
   #closed = false;
@@ -91,6 +96,7 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
     super();
     this.#secret = options.secret ?? randomBytes(SECRET_BYTES);
     this.#hub = new BroadcastHub(options.hub);
+    this.#admission = new HostAdmission(ports.log, { limits: options.admission });
     const pipeline = new CapturePipeline(
       { capture: ports.capture, audio: ports.audio, encoder: ports.encoder, runner: ports.runner, hub: this.#hub, log: ports.log },
       options.media,
@@ -145,8 +151,9 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
    * Capture starts with the first viewer, or at once when publishing.
    */
   async open(): Promise<string> {
-    const listener = await this.ports.transport.listen();
+    const listener = await this.ports.transport.listen(this.#admission);
     this.#listener = listener;
+    this.#admission.start();
     const gate = new StreamGate(
       {
         secret: this.#secret,
@@ -158,6 +165,7 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
       this.#hub,
       this.#supervisor,
       this.ports.log,
+      this.#admission,
     );
     this.#serving = (async () => {
       for await (const stream of listener.streams()) void gate.handle(stream);
@@ -217,6 +225,7 @@ export class HostSession extends EventEmitter<HostSessionEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#admission.stop();
     await this.#listener?.close(HOST_STOPPED);
     await Promise.all(this.#publishing.map((s) => s.stop()));
     await this.#supervisor.stop();

@@ -18,6 +18,8 @@ function fakeUpstream(body: string[]) {
     writeChunk: async () => undefined,
     writeBytes: async (b) => void written.push(b),
     finish: async () => undefined,
+    stopReading: () => undefined,
+    delivered: async () => undefined,
     abort: () => void (aborted = true),
   };
   return { stream, written, aborted: () => aborted };
@@ -105,6 +107,61 @@ describe('LocalStreamServer', () => {
     socket.destroy();
     expect(endless.aborted()).toBe(true);
     expect(server.lastEnd?.kind).toBe('player-closed');
+  });
+
+  it('a player that stopped reading is let go as soon as the host drops its stream, not after the stall timeout', async () => {
+    const up = fakeUpstream([]);
+    const chunk = Buffer.alloc(256 * 1024, 0x47);
+    let sent = 0;
+    let dropped = false;
+    let drop!: () => void;
+    const droppedNow = new Promise<void>((r) => (drop = r));
+    up.stream.read = async () => {
+      if (dropped) throw new Error('reset by the host');
+      // A few MB fill the socket buffers; then the host sends nothing more (the
+      // player acknowledged nothing) until it drops the stream.
+      if (sent++ < 4) return chunk;
+      await droppedNow;
+      throw new Error('reset by the host');
+    };
+    const server = makeServer({ openUpstream: async () => ({ stream: up.stream, rest: new Uint8Array(0) }), stallTimeoutMs: 60_000 });
+    const url = await server.listen();
+    const socket = connect(Number(new URL(url).port), '127.0.0.1', () => socket.write(`GET ${server.path} HTTP/1.1\r\n\r\n`));
+    socket.pause();
+    const until = async (cond: () => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
+    // Until the relay waits on the player (the reads stop coming).
+    let last = -1;
+    await until(() => {
+      const still = sent === last && sent > 0;
+      last = sent;
+      return still;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(server.stats.players).toBe(1);
+    const at = Date.now();
+    dropped = true;
+    drop();
+    await until(() => server.stats.players === 0);
+    socket.destroy();
+    expect(server.stats.players).toBe(0);
+    expect(Date.now() - at).toBeLessThan(1000);
+    expect(up.aborted()).toBe(true);
+  });
+
+  it('serves a bounded number of players at once; one more gets a 503', async () => {
+    const never = fakeUpstream([]);
+    never.stream.read = () => new Promise(() => undefined);
+    const server = makeServer({ openUpstream: async () => ({ stream: never.stream, rest: new Uint8Array(0) }), maxPlayers: 2 });
+    const url = await server.listen();
+    const request = `GET ${server.path} HTTP/1.1\r\n\r\n`;
+    const held = [raw(url, request, { waitMs: 400 }), raw(url, request, { waitMs: 400 })];
+    await new Promise((r) => setTimeout(r, 100));
+    const third = await raw(url, request, { waitMs: 250 });
+    expect(third).toMatch(/^HTTP\/1\.1 503 [^]*too many players/);
+    await Promise.all(held);
   });
 
   it.each([

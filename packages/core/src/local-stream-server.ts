@@ -35,6 +35,8 @@ export interface LocalStreamServerOptions {
   readonly feedbackEveryMs?: number;
   /** `view --record`: gets what one player at a time is sent. */
   readonly recorder?: StreamRecorder | undefined;
+  /** Players served at once; more get a 503 (each holds a tunnel stream on the host). */
+  readonly maxPlayers?: number;
 }
 
 /**
@@ -64,6 +66,8 @@ export class LocalStreamServer {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   readonly #upstreams = new Set<PeerStream>();
+  /** Player requests being answered or relayed. */
+  #requests = 0;
 
   constructor(private readonly options: LocalStreamServerOptions) {
     this.path = options.path ?? `/${base32Encode(randomBytes(16))}/stream.ts`;
@@ -104,6 +108,16 @@ export class LocalStreamServer {
       res.writeHead(200, { 'Content-Type': STREAM_CONTENT_TYPE, 'Cache-Control': 'no-store' }).end();
       return;
     }
+    if (this.#requests >= (this.options.maxPlayers ?? 8)) return reply(res, 503, 'too many players are watching through this viewer');
+    this.#requests++;
+    try {
+      await this.#forward(res);
+    } finally {
+      this.#requests--;
+    }
+  }
+
+  async #forward(res: ServerResponse): Promise<void> {
     let upstream: Upstream;
     try {
       upstream = await this.options.openUpstream();
@@ -144,25 +158,30 @@ export class LocalStreamServer {
     };
     const acking = setInterval(ack, this.options.feedbackEveryMs ?? 100);
     const recording = this.options.recorder?.begin();
+    const pump = new UpstreamPump(stream, rest, (n) => (this.stats.bytesReceived += n));
     try {
-      let data: Uint8Array | null = rest.length > 0 ? rest : await stream.read(256 * 1024);
-      while (data !== null) {
-        this.stats.bytesReceived += data.length;
+      for (;;) {
+        const data = await pump.next();
+        if (data === null) {
+          this.#ended('host-ended');
+          res.end();
+          break;
+        }
         if (socket.destroyed) {
           this.#ended('player-closed');
           break;
         }
         recording?.write(data);
-        if (!res.write(data) && !(await this.#drained(res))) {
-          this.options.log.warn('a player stopped reading; letting it go');
-          this.#ended('player-closed');
-          break;
+        if (!res.write(data)) {
+          const outcome = await this.#drained(res, pump.failed);
+          if (outcome === 'stalled') this.options.log.warn('a player stopped reading; letting it go');
+          if (outcome !== 'drained') {
+            this.#ended(outcome === 'host-gone' ? 'broken' : 'player-closed');
+            break;
+          }
         }
         delivered += data.length;
-        data = await stream.read(256 * 1024);
       }
-      if (data === null) this.#ended('host-ended');
-      res.end();
     } catch (err) {
       // The host stopping is said once, by the session; a stream it took with it is no news.
       const hostStopped = err instanceof ClosedByPeer && err.code === HOST_STOPPED.code;
@@ -178,22 +197,105 @@ export class LocalStreamServer {
     }
   }
 
-  /** True once the player took the backlog, false when it closed or stalled. */
-  #drained(res: ServerResponse): Promise<boolean> {
+  /**
+   * Waits for the player to take its backlog: 'drained'; or it closed or took
+   * nothing for the stall timeout; or the host dropped the stream meanwhile
+   * (`hostGone`).
+   */
+  #drained(res: ServerResponse, hostGone: Promise<void>): Promise<'drained' | 'closed' | 'stalled' | 'host-gone'> {
     const socket = res.socket;
     return new Promise((resolve) => {
-      const done = (ok: boolean): void => {
+      const done = (outcome: 'drained' | 'closed' | 'stalled' | 'host-gone'): void => {
         clearTimeout(timer);
         res.off('drain', onDrain);
         socket?.off('close', onClose);
-        resolve(ok);
+        resolve(outcome);
       };
-      const onDrain = (): void => done(true);
-      const onClose = (): void => done(false);
-      const timer = setTimeout(() => done(false), this.options.stallTimeoutMs ?? 15_000);
+      const onDrain = (): void => done('drained');
+      const onClose = (): void => done('closed');
+      const timer = setTimeout(() => done('stalled'), this.options.stallTimeoutMs ?? 15_000);
       res.on('drain', onDrain);
       socket?.on('close', onClose);
+      void hostGone.then(() => done('host-gone'));
     });
+  }
+}
+
+/** What is read ahead of a slow player, at most. */
+const PUMP_AHEAD_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Reads the host's stream ahead of the player, up to `PUMP_AHEAD_BYTES`: so
+ * when the host drops the stream (a reset), the viewer sees it at once even
+ * while its player takes nothing, and lets the player go instead of holding
+ * its socket and tunnel stream until the stall timeout.
+ */
+class UpstreamPump {
+  readonly #queue: Uint8Array[] = [];
+  #queued = 0;
+  #end: { readonly failed: false } | { readonly failed: true; readonly err: unknown } | undefined;
+  #wakeReader: (() => void) | undefined;
+  #wakePump: (() => void) | undefined;
+  #resolveFailed!: () => void;
+  /** Resolves if the stream fails (reset by the host, connection lost). */
+  readonly failed = new Promise<void>((r) => (this.#resolveFailed = r));
+
+  constructor(
+    private readonly stream: PeerStream,
+    first: Uint8Array,
+    private readonly received: (bytes: number) => void,
+  ) {
+    if (first.length > 0) this.#push(first);
+    void this.#run();
+  }
+
+  /** The next chunk; null once the host ended the stream; throws if it failed. */
+  async next(): Promise<Uint8Array | null> {
+    for (;;) {
+      const data = this.#queue.shift();
+      if (data) {
+        this.#queued -= data.length;
+        this.#wake('pump');
+        return data;
+      }
+      if (this.#end) {
+        if (this.#end.failed) throw this.#end.err;
+        return null;
+      }
+      await new Promise<void>((r) => (this.#wakeReader = r));
+    }
+  }
+
+  async #run(): Promise<void> {
+    try {
+      for (;;) {
+        while (this.#queued >= PUMP_AHEAD_BYTES) await new Promise<void>((r) => (this.#wakePump = r));
+        const data = await this.stream.read(256 * 1024);
+        if (data === null) {
+          this.#end = { failed: false };
+          break;
+        }
+        this.#push(data);
+      }
+    } catch (err) {
+      this.#end = { failed: true, err };
+      this.#resolveFailed();
+    }
+    this.#wake('reader');
+  }
+
+  #push(data: Uint8Array): void {
+    this.#queue.push(data);
+    this.#queued += data.length;
+    this.received(data.length);
+    this.#wake('reader');
+  }
+
+  #wake(who: 'reader' | 'pump'): void {
+    const w = who === 'reader' ? this.#wakeReader : this.#wakePump;
+    if (who === 'reader') this.#wakeReader = undefined;
+    else this.#wakePump = undefined;
+    w?.();
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BroadcastHub } from './broadcast-hub.js';
 import { CaptureSupervisor, type CaptureRun } from './capture-supervisor.js';
 import { base32Encode } from './share-ticket.js';
+import { HostAdmission } from './host-admission.js';
 import { StreamGate, type StreamGateOptions } from './stream-gate.js';
 import { parseHostInfo, parseViewerStatus, REFUSAL_HEADER, tunnelRequest } from './tunnel-protocol.js';
 import { FakePeerStream, flush, RecordingLogger } from './test-support/fakes.js';
@@ -32,13 +33,20 @@ function setup(options: Partial<StreamGateOptions> = {}, startRun?: (signal: Abo
     0,
   );
   const log = new RecordingLogger();
+  const admission = new HostAdmission(log);
+  // Gate tests feed streams on connections the listener never reported: open them as it would.
+  for (let id = 1; id <= 8; id++) {
+    admission.beforeHandshake();
+    admission.opened({ id, peer: { id: `peer-${id}`, shortId: `p${id}`, path: () => ({ kind: 'direct', rttMs: 2 }) }, close: () => undefined });
+  }
   const gate = new StreamGate(
     { secret: SECRET, maxViewers: 2, limits: { maxHeadBytes: 1024, timeoutMs: 200 }, hostName: 'my host', ...options },
     hub,
     supervisor,
     log,
+    admission,
   );
-  return { hub, supervisor, log, gate, runs };
+  return { hub, supervisor, log, gate, runs, admission };
 }
 
 /** The final status (after any interim 102). */
@@ -288,5 +296,70 @@ describe('parseHostInfo', () => {
     ['empty name', '{"name":"  "}', undefined],
   ])('%s', (_name, body, expected) => {
     expect(parseHostInfo(body)).toEqual(expected);
+  });
+});
+
+describe('StreamGate before authentication', () => {
+  const wrong = () => req(`GET /stream HTTP/1.1\r\nAuthorization: Bearer ${'b'.repeat(32)}\r\n\r\n`);
+
+  it.each([
+    ['wrong secret', [wrong(), req('junk that keeps coming')], 403, true],
+    ['408', [req('GET /stream HTTP/1.1\r\n'), 'hang'], 408, true],
+    ['malformed', [req('GET\r\n\r\n')], 400, true],
+    ['bad path with the secret', [req(`GET /x HTTP/1.1\r\nAuthorization: ${BEARER}\r\n\r\n`)], 404, false],
+  ] as const)('a refused stream (%s) is stopped both ways; its connection is closed unless it presented the secret', async (_name, input, status, closes) => {
+    const { gate } = setup({ limits: { maxHeadBytes: 1024, timeoutMs: 50 } });
+    const stream = new FakePeerStream([...input]);
+    await gate.handle(stream);
+    expect(statusOf(stream)).toBe(status);
+    expect(stream.stopped, 'peer side stopped').toBe(true);
+    expect(stream.finished, 'our side finished').toBe(true);
+    expect(stream.connection.closedWith !== undefined, 'connection closed').toBe(closes);
+  });
+
+  it('reads the head in small pieces, whatever the head limit', async () => {
+    const { gate } = setup({ limits: { maxHeadBytes: 8192, timeoutMs: 50 } });
+    const stream = new FakePeerStream([req('GET /stream HTTP/1.1\r\n'), req('X: y\r\n'), 'hang']);
+    await gate.handle(stream);
+    expect(stream.readSizes.length).toBeGreaterThan(1);
+    for (const n of stream.readSizes) expect(n).toBeLessThanOrEqual(1024);
+  });
+
+  it('streams over the per-connection budget are reset unanswered, and their unauthenticated connection closed', async () => {
+    const { gate, log } = setup({ limits: { maxHeadBytes: 1024, timeoutMs: 100 } });
+    const streams = Array.from({ length: 10 }, () => new FakePeerStream([req('G'), 'hang']));
+    const handling = streams.map((s) => gate.handle(s));
+    await flush();
+    const reset = streams.filter((s) => s.aborted && s.written.length === 0);
+    expect(reset).toHaveLength(2);
+    expect(streams[9]!.connection.closedWith?.code).toBe(3);
+    await Promise.all(handling);
+    expect(log.lines.filter((l) => /too many streams at once/.test(l))).toEqual(['warn: refused a stream from peer1: too many streams at once']);
+  });
+
+  it('a flood of wrong secrets is one line now and one summary, not a line each', async () => {
+    const clock = { t: 0 };
+    const { gate, log } = setup();
+    const admission = new HostAdmission(log, { now: () => clock.t });
+    admission.beforeHandshake();
+    admission.opened({ id: 1, peer: { id: 'peer-full-id', shortId: 'peer1', path: () => ({ kind: 'direct', rttMs: 2 }) }, close: () => undefined });
+    const floodGate = new StreamGate({ secret: SECRET, maxViewers: 2, hostName: 'h' }, new BroadcastHub(), new CaptureSupervisor(async () => ({ exited: new Promise(() => undefined), stop: async () => undefined }), 0), log, admission);
+    void gate;
+    for (let i = 0; i < 500; i++) await floodGate.handle(new FakePeerStream([wrong()]));
+    clock.t += 10_000;
+    admission.sweep();
+    expect(log.lines.filter((l) => l.includes('refused'))).toEqual([
+      'warn: refused a stream from peer1: wrong or missing ticket secret',
+      'warn: refused 500 streams from 1 peer in the last 10 s: wrong or missing ticket secret',
+    ]);
+  });
+
+  it("--approve says 'busy' when the host was asked too often: 503, no prompt", async () => {
+    const { gate } = setup({ approve: async () => 'busy' });
+    const stream = new FakePeerStream([tunnelRequest(SECRET)]);
+    await gate.handle(stream);
+    expect(statusOf(stream)).toBe(503);
+    expect(stream.response()).toMatch(/busy answering/);
+    expect(stream.connection.closedWith).toBeUndefined();
   });
 });

@@ -124,6 +124,12 @@ export function refusalOf(head: ResponseHead, body: string): Refusal | undefined
 
 class HeadTimeout extends Error {}
 
+/**
+ * Heads are read in small pieces: a request is ~150 bytes, and until its
+ * secret is checked the peer may be anyone, so what is held per stream stays small.
+ */
+const HEAD_READ_BYTES = 1024;
+
 async function readUntil<T extends { state: string }>(
   stream: PeerStream,
   parse: (bytes: Uint8Array) => T,
@@ -145,7 +151,7 @@ async function readUntil<T extends { state: string }>(
       const parsed = parse(buf);
       if (parsed.state !== 'incomplete') return parsed as Exclude<T, { readonly state: 'incomplete' }>;
       // Never more than the head can be: a peer cannot make us buffer more.
-      const more = await Promise.race([stream.read(limits.maxHeadBytes + 4 - buf.length), stop]);
+      const more = await Promise.race([stream.read(Math.min(HEAD_READ_BYTES, limits.maxHeadBytes + 4 - buf.length)), stop]);
       if (more === null) return 'ended';
       const next = new Uint8Array(buf.length + more.length);
       next.set(buf);

@@ -10,14 +10,22 @@ export async function launchDetached(
   command: string,
   args: readonly string[],
   provider: string,
+  /** Runs once the player is gone (its playlist file is removed). */
+  cleanup: () => Promise<void> = async () => undefined,
 ): Promise<LaunchedPlayer> {
   const child = execa(command, args, { detached: true, stdio: 'ignore', reject: false, cleanup: false });
   const spawned = await Promise.race([
     new Promise<'ok'>((resolve) => child.once('spawn', () => resolve('ok'))),
     child.then((r) => (isCommandMissing(r) ? 'missing' : 'ok')),
   ]);
-  if (spawned === 'missing') throw new MissingDependency(command, provider);
-  const exited = child.then((r) => r.exitCode ?? null);
+  if (spawned === 'missing') {
+    await cleanup();
+    throw new MissingDependency(command, provider);
+  }
+  const exited = child.then(async (r) => {
+    await cleanup();
+    return r.exitCode ?? null;
+  });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
     try {

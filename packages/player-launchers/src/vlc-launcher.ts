@@ -1,15 +1,17 @@
 import { findOnPath, type LaunchedPlayer, type PlayerLauncher, type ReadinessCheck } from '@pixelpass/core';
 import { launchDetached } from './detached-player.js';
+import { writePrivatePlaylist } from './private-playlist.js';
 import type { PlayerOptions } from './mpv-launcher.js';
 import { checkVlcPlugins, describeMissingPlugins } from './vlc-plugins.js';
 
 /**
- * Arguments for a low-latency live stream in VLC: a 50 ms cache (300 ms measured
- * 538 ms flip-to-screen, 50 ms 354 ms; the host bounds jitter itself), and a window
- * that keeps its size when the host switches the viewer to a smaller rendition.
+ * Arguments for a low-latency live stream in VLC, read from a playlist file (the
+ * URL stays out of argv): a 50 ms cache (300 ms measured 538 ms flip-to-screen,
+ * 50 ms 354 ms; the host bounds jitter itself), and a window that keeps its size
+ * when the host switches the viewer to a smaller rendition.
  */
-export function vlcArgs(url: string, title: string, extra: readonly string[] = []): string[] {
-  return ['--network-caching=50', '--live-caching=50', '--no-qt-video-autoresize', `--meta-title=${title}`, '--no-video-title-show', ...extra, url];
+export function vlcArgs(playlist: string, title: string, extra: readonly string[] = []): string[] {
+  return ['--network-caching=50', '--live-caching=50', '--no-qt-video-autoresize', `--meta-title=${title}`, '--no-video-title-show', ...extra, playlist];
 }
 
 /**
@@ -49,7 +51,8 @@ export class VlcLauncher implements PlayerLauncher {
     return [found, plugins, user];
   }
 
-  launch(url: string, { title }: { title: string }): Promise<LaunchedPlayer> {
-    return launchDetached('vlc', vlcArgs(url, title, this.options.extraArgs), 'vlc (Debian: vlc-bin vlc-plugin-base)');
+  async launch(url: string, { title }: { title: string }): Promise<LaunchedPlayer> {
+    const playlist = await writePrivatePlaylist(url, title, this.env);
+    return launchDetached('vlc', vlcArgs(playlist.path, title, this.options.extraArgs), 'vlc (Debian: vlc-bin vlc-plugin-base)', playlist.remove);
   }
 }

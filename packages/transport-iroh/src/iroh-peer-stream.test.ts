@@ -59,6 +59,7 @@ function manualBi() {
           pending.push({ bytes, done: () => (log.push(`done ${bytes[0]}`), done()), fail });
         }),
       finish: async () => void log.push('finish'),
+      reset: async () => void log.push('reset'),
     },
     recv: {
       read: async (size: number) => {
@@ -122,12 +123,40 @@ describe('IrohPeerStream keeps the binding busy', () => {
     expect(got).toEqual(want);
   });
 
-  it('starts the next read as soon as one returns', async () => {
+  it('a large read (media) starts the next one as soon as it returns', async () => {
     const { bi, log, reads } = manualBi();
     reads.push([1], [2]);
     const s = new IrohPeerStream(PEER, bi);
-    await s.read(10);
-    expect(log.filter((l) => l.startsWith('read'))).toHaveLength(2);
+    await s.read(256 * 1024);
+    expect(log.filter((l) => l.startsWith('read'))).toEqual(['read 262144', 'read 262144']);
+  });
+
+  it.each([
+    // [caller's maxBytes, what the binding is asked for]: small reads (request heads, feedback) are never read ahead
+    [1024, ['read 1024']],
+    [4096, ['read 4096']],
+    [64 * 1024, ['read 65536', 'read 65536']],
+    [1024 * 1024, ['read 262144', 'read 262144']],
+  ])('read(%i) asks the binding for %j', async (maxBytes, asked) => {
+    const { bi, log, reads } = manualBi();
+    reads.push([1], [2]);
+    const s = new IrohPeerStream(PEER, bi);
+    await s.read(maxBytes);
+    expect(log.filter((l) => l.startsWith('read'))).toEqual(asked);
+  });
+
+  it('stopReading stops the peer side once and ends later reads', async () => {
+    const { bi, log, reads } = manualBi();
+    const stops: bigint[] = [];
+    (bi.recv as unknown as { stop: (c: bigint) => Promise<void> }).stop = async (c) => void stops.push(c);
+    reads.push([1]);
+    const s = new IrohPeerStream(PEER, bi);
+    s.stopReading();
+    s.stopReading();
+    s.abort();
+    expect(await s.read(10)).toBeNull();
+    expect(stops).toEqual([0n]);
+    expect(log.filter((l) => l.startsWith('read'))).toEqual([]);
   });
 });
 

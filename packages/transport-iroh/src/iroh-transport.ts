@@ -4,19 +4,25 @@ import type * as Iroh from '@number0/iroh';
 import {
   ClosedByPeer,
   InvalidTicket,
+  UsageError,
   VIEWER_LEFT,
+  type ConnectionAdmission,
   type ConnectionEnd,
   TransportFailed,
   type HostListener,
+  type IncomingStream,
   type MediaChunk,
   type PathInfo,
+  type PeerConnection,
   type PeerInfo,
   type PeerStream,
   type ReadinessCheck,
   type Transport,
   type ViewerConnection,
   errorMessage,
+  parseBindAddress,
 } from '@pixelpass/core';
+import { Heartbeat, HEARTBEAT_DEFAULTS, NO_HEARTBEAT, type HeartbeatOptions } from './heartbeat.js';
 
 // The binding is CommonJS; take its named exports from the default export.
 const { Endpoint, EndpointTicket, RelayMode } = irohModule as typeof Iroh;
@@ -43,12 +49,32 @@ export interface IrohTransportOptions {
   readonly relay: boolean | readonly string[];
   /** The endpoint's identity (32 bytes); a fresh one by default. A kept ticket passes the same one each run. */
   readonly secretKey?: Uint8Array | undefined;
-  /** host:port to bind, e.g. "127.0.0.1:0" in tests. */
+  /** host:port to bind, e.g. "127.0.0.1:0" in tests: only there (see `bindAddresses`). */
   readonly bindAddr?: string | undefined;
   /** Tried before bindAddr (a kept ticket's port); when it cannot be bound, bindAddr is used. */
   readonly preferBindAddr?: string | undefined;
   /** How long a dial may take before failing. */
   readonly dialTimeoutMs?: number;
+  /** Both sides ping every connection; a peer silent this long is gone (killed, unplugged). */
+  readonly heartbeat?: HeartbeatOptions;
+}
+
+/** Incoming streams open at once per connection (a viewer uses one or two). */
+const MAX_STREAMS_PER_CONNECTION = 16n;
+/** A handshake must finish within this. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** A connection the host's admission turned away. */
+const CONNECTION_REFUSED = { code: 3, reason: 'the host refused this connection' } as const;
+
+/**
+ * What to hand iroh for `--bind <addr:port>`. iroh binds an IPv4 and an IPv6
+ * socket on the unspecified addresses (every interface) and a bind address
+ * replaces only its own family's, and this binding cannot drop the other: so
+ * the other family goes to its loopback, never to every interface.
+ */
+export function bindAddresses(bind: string): string[] {
+  const b = bind.trim();
+  return parseBindAddress(b).family === 4 ? [b, '[::1]:0'] : [b, '127.0.0.1:0'];
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -150,6 +176,7 @@ export function fromByteArray(data: number[]): Buffer {
  */
 export class IrohPeerStream implements PeerStream {
   #aborted = false;
+  #stopped = false;
   #inFlight: Promise<void> | undefined;
   #readAhead: Promise<number[]> | undefined;
   #leftover: Buffer | undefined;
@@ -161,19 +188,27 @@ export class IrohPeerStream implements PeerStream {
 
   /** How much the read-ahead asks for: enough for a burst, independent of the caller's size. */
   static readonly READ_AHEAD_BYTES = 256 * 1024;
+  /**
+   * Reads smaller than this get no read-ahead: the binding allocates a read's
+   * whole buffer up front, so a host reading request heads and feedback keeps
+   * only small reads pending (a peer without the secret cannot make it hold
+   * 256 KiB per stream); the viewer reading media asks for more and gets it.
+   */
+  static readonly READ_AHEAD_FROM_BYTES = 64 * 1024;
 
   async read(maxBytes: number): Promise<Uint8Array | null> {
+    if (this.#stopped) return null;
     let data: Buffer;
     if (this.#leftover) {
       data = this.#leftover;
       this.#leftover = undefined;
     } else {
-      const pending = this.#readAhead ?? this.#startRead();
+      const pending = this.#readAhead ?? this.#startRead(maxBytes);
       this.#readAhead = undefined;
       const raw = await guarded('read', () => pending);
       if (raw.length === 0) return null;
       data = fromByteArray(raw);
-      this.#readAhead = this.#startRead();
+      if (maxBytes >= IrohPeerStream.READ_AHEAD_FROM_BYTES && !this.#stopped) this.#readAhead = this.#startRead(maxBytes);
     }
     if (data.length > maxBytes) {
       this.#leftover = data.subarray(maxBytes);
@@ -182,11 +217,25 @@ export class IrohPeerStream implements PeerStream {
     return data;
   }
 
-  #startRead(): Promise<number[]> {
-    const p = this.bi.recv.read(IrohPeerStream.READ_AHEAD_BYTES);
+  #startRead(maxBytes: number): Promise<number[]> {
+    const p = this.bi.recv.read(Math.max(1, Math.min(maxBytes, IrohPeerStream.READ_AHEAD_BYTES)));
     // Nobody may be waiting on it (the caller stopped reading, or aborted).
     p.catch(() => undefined);
     return p;
+  }
+
+  stopReading(): void {
+    if (this.#stopped || this.#aborted) return;
+    this.#stopped = true;
+    this.#leftover = undefined;
+    this.bi.recv.stop(0n).catch(() => undefined);
+  }
+
+  async delivered(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const sent = (this.#inFlight ?? Promise.resolve()).then(() => this.bi.send.stopped());
+    await Promise.race([sent.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   async writeChunk(chunk: MediaChunk): Promise<void> {
@@ -222,17 +271,27 @@ export class IrohPeerStream implements PeerStream {
     if (this.#aborted) return;
     this.#aborted = true;
     this.bi.send.reset(0n).catch(() => undefined);
-    this.bi.recv.stop(0n).catch(() => undefined);
+    if (!this.#stopped) this.bi.recv.stop(0n).catch(() => undefined);
+  }
+}
+
+/** A stream a viewer opened to the host, with the connection the host's budgets count it on. */
+class IncomingIrohStream extends IrohPeerStream implements IncomingStream {
+  constructor(
+    readonly connection: PeerConnection,
+    bi: Iroh.BiStream,
+  ) {
+    super(connection.peer, bi);
   }
 }
 
 /** Merges the bi-streams of every connection into one async iterable. */
 class StreamInbox {
-  #items: PeerStream[] = [];
-  #waiters: Array<(v: IteratorResult<PeerStream>) => void> = [];
+  #items: IncomingStream[] = [];
+  #waiters: Array<(v: IteratorResult<IncomingStream>) => void> = [];
   #closed = false;
 
-  push(s: PeerStream): void {
+  push(s: IncomingStream): void {
     const w = this.#waiters.shift();
     if (w) w({ value: s, done: false });
     else this.#items.push(s);
@@ -243,7 +302,7 @@ class StreamInbox {
     for (const w of this.#waiters.splice(0)) w({ value: undefined, done: true });
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<PeerStream> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<IncomingStream> {
     for (;;) {
       const item = this.#items.shift();
       if (item) {
@@ -251,10 +310,37 @@ class StreamInbox {
         continue;
       }
       if (this.#closed) return;
-      const next = await new Promise<IteratorResult<PeerStream>>((r) => this.#waiters.push(r));
+      const next = await new Promise<IteratorResult<IncomingStream>>((r) => this.#waiters.push(r));
       if (next.done) return;
       yield next.value;
     }
+  }
+}
+
+/** Without a host session's admission (tests, doctor's probe): every connection is let in. */
+const ADMIT_ALL: ConnectionAdmission = { beforeHandshake: () => true, handshakeFailed: () => undefined, opened: () => true, closed: () => undefined };
+
+function closeQuietly(conn: Iroh.Connection, reason: { readonly code: number; readonly reason: string }): void {
+  try {
+    conn.close(BigInt(reason.code), toByteArray(Buffer.from(reason.reason)));
+  } catch {
+    /* already closed */
+  }
+}
+
+/**
+ * pixelpass opens no uni streams. Left unaccepted, each one a peer opens would
+ * keep up to its stream window of bytes buffered; accepted and stopped, they
+ * cost nothing, and with their limit at 0 no new ones are allowed.
+ */
+async function drainUniStreams(conn: Iroh.Connection): Promise<void> {
+  try {
+    for (;;) {
+      const recv = await conn.acceptUni();
+      recv.stop(0n).catch(() => undefined);
+    }
+  } catch {
+    /* connection closed */
   }
 }
 
@@ -340,9 +426,12 @@ export class IrohTransport implements Transport {
 
   async #bind(alpns: number[][]): Promise<Iroh.Endpoint> {
     const { preferBindAddr, bindAddr } = this.options;
+    // A --bind binds only there (the other family on its loopback); a kept
+    // ticket's port without one only moves iroh's IPv4 socket to that port.
+    const addresses = (addr: string): string[] => (bindAddr ? bindAddresses(addr) : [addr]);
     if (preferBindAddr && alpns.length) {
       const b = this.#builder(alpns);
-      b.bindAddr(preferBindAddr);
+      for (const addr of addresses(preferBindAddr)) b.bindAddr(addr);
       try {
         const ep = await b.bind();
         this.#endpoints.add(ep);
@@ -352,17 +441,18 @@ export class IrohTransport implements Transport {
       }
     }
     const b = this.#builder(alpns);
-    if (bindAddr) b.bindAddr(bindAddr);
     try {
+      for (const addr of bindAddr ? addresses(bindAddr) : []) b.bindAddr(addr);
       const ep = await b.bind();
       this.#endpoints.add(ep);
       return ep;
     } catch (err) {
+      if (err instanceof UsageError) throw err;
       throw new TransportFailed(`cannot bind the iroh endpoint${bindAddr ? ` to ${bindAddr}` : ''}: ${firstLine(err)}`, { cause: err });
     }
   }
 
-  async listen(): Promise<HostListener> {
+  async listen(admission: ConnectionAdmission = ADMIT_ALL): Promise<HostListener> {
     const ep = await this.#bind([ALPN_BYTES]);
     let relayReached: boolean | undefined;
     if (this.options.relay !== false) {
@@ -375,20 +465,38 @@ export class IrohTransport implements Transport {
     }
     const inbox = new StreamInbox();
     const connections = new Set<Iroh.Connection>();
+    const heartbeat = this.options.heartbeat ?? HEARTBEAT_DEFAULTS;
+    let nextId = 1;
     let closed = false;
 
-    const serveConnection = async (conn: Iroh.Connection): Promise<void> => {
+    const serveConnection = async (conn: Iroh.Connection, remoteAddress: string | undefined): Promise<void> => {
+      const connection: PeerConnection = {
+        id: nextId++,
+        peer: peerInfo(conn),
+        remoteAddress,
+        close: (reason) => closeQuietly(conn, reason),
+      };
+      if (!admission.opened(connection)) {
+        closeQuietly(conn, CONNECTION_REFUSED);
+        return;
+      }
       connections.add(conn);
-      const info = peerInfo(conn);
+      // The peer's stream credit beyond the handshake's; uni streams carry nothing of ours.
+      conn.setMaxConcurrentBiStreams(MAX_STREAMS_PER_CONNECTION);
+      conn.setMaxConcurrentUniStreams(0n);
+      void drainUniStreams(conn);
+      const beat = new Heartbeat(conn, heartbeat, () => closeQuietly(conn, NO_HEARTBEAT));
       try {
         for (;;) {
           const bi = await conn.acceptBi();
-          inbox.push(new IrohPeerStream(info, bi));
+          inbox.push(new IncomingIrohStream(connection, bi));
         }
       } catch {
         /* connection closed */
       } finally {
+        beat.stop();
         connections.delete(conn);
+        admission.closed(connection);
       }
     };
 
@@ -401,18 +509,32 @@ export class IrohTransport implements Transport {
           break;
         }
         if (!incoming) break;
+        const from = await incoming.remoteAddr().then(
+          (a) => (a.kind === 'ip' ? a.addr : undefined),
+          () => undefined,
+        );
+        if (!admission.beforeHandshake(from)) {
+          // Turned away before any crypto: the cheapest answer there is (a
+          // completed handshake leaves the binding holding memory until GC).
+          incoming.refuse().catch(() => undefined);
+          continue;
+        }
         void (async () => {
+          let conn: Iroh.Connection;
           try {
             const accepting = await incoming.accept();
-            const conn = await withTimeout(accepting.connect(), 15_000, 'handshake');
-            if (Buffer.from(conn.alpn()).toString() !== PIXELPASS_ALPN) {
-              conn.close(1n, toByteArray(Buffer.from('wrong protocol')));
-              return;
-            }
-            await serveConnection(conn);
+            conn = await withTimeout(accepting.connect(), HANDSHAKE_TIMEOUT_MS, 'handshake');
           } catch {
-            /* a failed handshake concerns only that peer */
+            // A failed handshake concerns only that peer.
+            admission.handshakeFailed();
+            return;
           }
+          if (Buffer.from(conn.alpn()).toString() !== PIXELPASS_ALPN) {
+            admission.handshakeFailed();
+            closeQuietly(conn, { code: 1, reason: 'wrong protocol' });
+            return;
+          }
+          await serveConnection(conn, from);
         })();
       }
       inbox.close();
@@ -426,7 +548,7 @@ export class IrohTransport implements Transport {
       streams: () => inbox,
       close: async (reason = { code: 0, reason: 'host closed' }) => {
         closed = true;
-        for (const c of connections) c.close(BigInt(reason.code), toByteArray(Buffer.from(reason.reason)));
+        for (const c of connections) closeQuietly(c, reason);
         inbox.close();
         this.#endpoints.delete(ep);
         await ep.close().catch(() => undefined);
@@ -445,16 +567,25 @@ export class IrohTransport implements Transport {
     } catch (err) {
       throw new TransportFailed(`cannot connect to the host: ${firstLine(err)}`, { cause: err });
     }
-    const closed = conn.closed().then(
-      (text) => connectionEnd(text),
-      (err: unknown): ConnectionEnd => ({ kind: 'lost', detail: firstLine(err) }),
-    );
+    let silent: ((end: ConnectionEnd) => void) | undefined;
+    const heartbeat = this.options.heartbeat ?? HEARTBEAT_DEFAULTS;
+    const beat = new Heartbeat(conn, heartbeat, () => {
+      silent?.({ kind: 'lost', detail: `the host stopped answering (nothing heard for ${Math.round(heartbeat.silenceMs / 1000)} s)` });
+      closeQuietly(conn, NO_HEARTBEAT);
+    });
+    const closed = Promise.race([
+      conn.closed().then(
+        (text) => connectionEnd(text),
+        (err: unknown): ConnectionEnd => ({ kind: 'lost', detail: firstLine(err) }),
+      ),
+      new Promise<ConnectionEnd>((resolve) => (silent = resolve)),
+    ]).finally(() => beat.stop());
     return {
       peer: peerInfo(conn),
       closed,
       openStream: async () =>
         new IrohPeerStream(peerInfo(conn), await guarded('opening a stream', () => withTimeout(conn.openBi(), 10_000, 'opening a stream'))),
-      close: async () => conn.close(BigInt(VIEWER_LEFT.code), toByteArray(Buffer.from(VIEWER_LEFT.reason))),
+      close: async () => closeQuietly(conn, VIEWER_LEFT),
     };
   }
 

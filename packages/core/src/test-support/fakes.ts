@@ -1,6 +1,6 @@
 import type { MediaChunk } from '../media-chunk.js';
 import type { ViewerSink } from '../broadcast-hub.js';
-import type { PeerInfo } from '../ports/transport.js';
+import type { PeerConnection, PeerInfo } from '../ports/transport.js';
 
 /**
  * A viewer's sink for hub tests. Writes complete at once unless `paused`; then
@@ -61,17 +61,33 @@ export class FakeClock {
 export class FakePeerStream {
   readonly written: Uint8Array[] = [];
   readonly chunks: MediaChunk[] = [];
+  /** Sizes the gate asked to read, in order. */
+  readonly readSizes: number[] = [];
   finished = false;
   aborted = false;
+  stopped = false;
   failHeadWrite = false;
+  readonly connection: PeerConnection & { closedWith?: { code: number; reason: string } };
   #closeRead: (() => void) | undefined;
 
   constructor(
     private readonly input: Array<Uint8Array | 'hang'>,
     readonly peer: PeerInfo = { id: 'peer-full-id', shortId: 'peer1', path: () => ({ kind: 'direct', rttMs: 2 }) },
-  ) {}
+    connection?: PeerConnection,
+  ) {
+    const c: PeerConnection & { closedWith?: { code: number; reason: string } } = connection ?? {
+      id: 1,
+      peer,
+      close: (reason) => {
+        c.closedWith = { ...reason };
+      },
+    };
+    this.connection = c;
+  }
 
-  async read(_maxBytes: number): Promise<Uint8Array | null> {
+  async read(maxBytes: number): Promise<Uint8Array | null> {
+    this.readSizes.push(maxBytes);
+    if (this.stopped) return null;
     const next = this.input.shift();
     if (next === 'hang') {
       // The viewer keeps the stream open without sending; `closeRead()` ends it.
@@ -98,6 +114,12 @@ export class FakePeerStream {
   async finish(): Promise<void> {
     this.finished = true;
   }
+
+  stopReading(): void {
+    this.stopped = true;
+  }
+
+  async delivered(): Promise<void> {}
 
   abort(): void {
     this.aborted = true;

@@ -1,8 +1,11 @@
 import type { MediaChunk } from '../media-chunk.js';
 import type {
+  ConnectionAdmission,
   ConnectionEnd,
   HostListener,
+  IncomingStream,
   PathInfo,
+  PeerConnection,
   PeerInfo,
   PeerStream,
   Transport,
@@ -32,9 +35,17 @@ class Pipe {
     this.#wake();
   }
 
+  /** The connection is gone: what already arrived can still be read (as QUIC keeps it), then reads fail. */
+  lost(why: string): void {
+    this.#lost ??= new Error(why);
+    this.#wake();
+  }
+  #lost: Error | undefined;
+
   async read(maxBytes: number): Promise<Uint8Array | null> {
     for (;;) {
       if (this.#reset) throw this.#reset;
+      if (this.#lost && this.#items.length === 0 && !this.#ended) throw this.#lost;
       const next = this.#items.shift();
       if (next) {
         if (next.length > maxBytes) {
@@ -56,13 +67,24 @@ class Pipe {
 }
 
 class MemoryStream implements PeerStream {
+  #stopped = false;
   constructor(
     readonly peer: PeerInfo,
     private readonly incoming: Pipe,
     private readonly outgoing: Pipe,
   ) {}
   read(maxBytes: number): Promise<Uint8Array | null> {
+    if (this.#stopped) return Promise.resolve(null);
     return this.incoming.read(maxBytes);
+  }
+  stopReading(): void {
+    this.#stopped = true;
+  }
+  async delivered(): Promise<void> {}
+  /** Its connection ended. */
+  lost(): void {
+    this.outgoing.reset('connection lost');
+    this.incoming.lost('connection lost');
   }
   async writeChunk(chunk: MediaChunk): Promise<void> {
     this.outgoing.push(chunk.bytes);
@@ -81,13 +103,26 @@ class MemoryStream implements PeerStream {
 
 const PATH: PathInfo = { kind: 'direct', rttMs: 1 };
 
+class MemoryIncomingStream extends MemoryStream implements IncomingStream {
+  constructor(
+    readonly connection: PeerConnection,
+    incoming: Pipe,
+    outgoing: Pipe,
+  ) {
+    super(connection.peer, incoming, outgoing);
+  }
+}
+
+const ADMIT_ALL: ConnectionAdmission = { beforeHandshake: () => true, handshakeFailed: () => undefined, opened: () => true, closed: () => undefined };
+
 /**
  * Host and viewers in one process, for session tests: `listen()` gives the
  * address, `dial(address)` connects; streams are in-memory pipes; `dropAll()`
  * loses every connection as a network failure would.
  */
 export class MemoryTransport implements Transport {
-  #inbox: { push(s: PeerStream): void; close(): void } | undefined;
+  #inbox: { push(s: IncomingStream): void; close(): void } | undefined;
+  #admission: ConnectionAdmission = ADMIT_ALL;
   readonly #connections = new Set<{ end(e: ConnectionEnd): void; viewerSide: ConnectionEnd | undefined }>();
   closed = false;
   dials = 0;
@@ -96,9 +131,10 @@ export class MemoryTransport implements Transport {
     if (!address.startsWith('mem')) throw new Error('bad address');
   }
 
-  async listen(): Promise<HostListener> {
-    const items: PeerStream[] = [];
-    const waiters: Array<(r: IteratorResult<PeerStream>) => void> = [];
+  async listen(admission: ConnectionAdmission = ADMIT_ALL): Promise<HostListener> {
+    this.#admission = admission;
+    const items: IncomingStream[] = [];
+    const waiters: Array<(r: IteratorResult<IncomingStream>) => void> = [];
     let done = false;
     this.#inbox = {
       push: (s) => {
@@ -111,13 +147,13 @@ export class MemoryTransport implements Transport {
         for (const w of waiters.splice(0)) w({ value: undefined, done: true });
       },
     };
-    const iterable: AsyncIterable<PeerStream> = {
+    const iterable: AsyncIterable<IncomingStream> = {
       [Symbol.asyncIterator]: () => ({
         next: () => {
           const item = items.shift();
           if (item) return Promise.resolve({ value: item, done: false });
           if (done) return Promise.resolve({ value: undefined, done: true });
-          return new Promise<IteratorResult<PeerStream>>((r) => waiters.push(r));
+          return new Promise<IteratorResult<IncomingStream>>((r) => waiters.push(r));
         },
       }),
     };
@@ -137,6 +173,8 @@ export class MemoryTransport implements Transport {
     this.dials++;
     const inbox = this.#inbox;
     if (!inbox) throw new Error('nothing listens');
+    const admission = this.#admission;
+    if (!admission.beforeHandshake()) throw new Error('refused');
     let resolveClosed!: (e: ConnectionEnd) => void;
     const closed = new Promise<ConnectionEnd>((r) => (resolveClosed = r));
     const streams = new Set<MemoryStream>();
@@ -145,13 +183,16 @@ export class MemoryTransport implements Transport {
       end: (e: ConnectionEnd) => {
         if (record.viewerSide) return;
         record.viewerSide = e;
-        for (const s of streams) s.abort();
+        for (const s of streams) s.lost();
         this.#connections.delete(record);
+        admission.closed(hostSide);
         resolveClosed(e);
       },
     };
-    this.#connections.add(record);
     const viewerPeer: PeerInfo = { id: `viewer-${this.dials}`, shortId: `v${this.dials}`, path: () => PATH };
+    const hostSide: PeerConnection = { id: this.dials, peer: viewerPeer, close: (reason) => record.end({ kind: 'closed-by-peer', ...reason }) };
+    if (!admission.opened(hostSide)) throw new Error('refused');
+    this.#connections.add(record);
     const hostPeer: PeerInfo = { id: 'host-id', shortId: 'host', path: () => PATH };
     return {
       peer: hostPeer,
@@ -161,7 +202,7 @@ export class MemoryTransport implements Transport {
         const up = new Pipe();
         const down = new Pipe();
         const viewerEnd = new MemoryStream(hostPeer, down, up);
-        const hostEnd = new MemoryStream(viewerPeer, up, down);
+        const hostEnd = new MemoryIncomingStream(hostSide, up, down);
         streams.add(viewerEnd);
         inbox.push(hostEnd);
         return viewerEnd;
