@@ -12,10 +12,12 @@ import { benchHost, cliViewer } from './lib/session.mjs';
 import { quantile, summarize } from './lib/stats.mjs';
 
 function stampsOf(host) {
-  // PTS in the TS = encoder-input PTS + the muxer's offset (its first PES).
+  // PTS in the TS = encoder-input PTS + the muxer's offset (its first PES less
+  // the first frame's PTS, which a live source without videorate starts above 0).
   const firstPes = host.lines.find((l) => l.includes('"type":"pes"'));
-  if (!firstPes) return undefined;
-  const offset = JSON.parse(firstPes).pts;
+  const firstSrc = host.lines.find((l) => l.includes('"type":"src"'));
+  if (!firstPes || !firstSrc) return undefined;
+  const offset = JSON.parse(firstPes).pts - JSON.parse(firstSrc).pts;
   const entered = new Map();
   for (const l of host.lines) {
     if (!l.includes('"type":"src"')) continue;

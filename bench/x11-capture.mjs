@@ -34,7 +34,6 @@ const FPS = 30;
 const { composePipeline } = await import(`${ROOT}packages/core/dist/index.js`);
 const { X11Capture } = await import(`${ROOT}packages/capture-x11/dist/index.js`);
 const { X264Encoder } = await import(`${ROOT}packages/encode-x264/dist/index.js`);
-const { launchArgs } = await import(`${ROOT}packages/media-gst/dist/index.js`);
 
 const run = (cmd, args, env = {}) =>
   new Promise((resolve, reject) =>
@@ -72,12 +71,12 @@ async function measure(name, { noShm, encode }) {
     let description;
     if (encode) {
       const encoder = new X264Encoder().fragment({ fps: FPS, bitrateKbps: 4000, keyframeIntervalSec: 2 });
-      const spec = composePipeline({ video: session.video, encoder, fps: FPS, geometry: session.geometry });
+      const spec = composePipeline({ video: session.video, encoders: [{ fragment: encoder }], fps: FPS, geometry: session.geometry, paced: session.paced });
       description = spec.description.replace('fdsink fd=1 sync=false', `filesink location=${out} sync=false`);
     } else {
       description = `${session.video.launch} ! fpsdisplaysink video-sink=fakesink text-overlay=false sync=false`;
     }
-    const gst = start('gst-launch-1.0', ['-e', ...(encode ? ['-q'] : ['-v']), ...launchArgs(description)], { env: { DISPLAY: display } });
+    const gst = start('gst-launch-1.0', ['-e', ...(encode ? ['-q'] : ['-v']), ...description.split(/\s+/).filter(Boolean)] /* no quoted values in these descriptions */, { env: { DISPLAY: display } });
     await sleep(WARMUP * 1000);
     const gst0 = cpuSeconds(gst.pid);
     const x0 = cpuSeconds(xvfb.pid);

@@ -109,12 +109,15 @@ if (o.feed === 'max') {
   const spec = composePipeline({
     video: session.video,
     // After videorate, so its PTS are exactly the ones the encoder and the muxer carry.
-    encoder: 'identity name=stamp silent=false ! ' + new X264Encoder().fragment({ fps, bitrateKbps: Number(o.bitrate), keyframeIntervalSec: Number(o['gop-seconds']) }),
+    encoders: [{ fragment: new X264Encoder().fragment({ fps, bitrateKbps: Number(o.bitrate), keyframeIntervalSec: Number(o['gop-seconds']) }) }],
+    paced: session.paced,
     fps,
     geometry: session.geometry,
   });
   // Media on fd 3, so that -v messages (one per frame from identity) own stdout.
-  const description = spec.description.replace('fdsink fd=1', 'fdsink fd=3');
+  // The keyframe point sits right before the encoder, after videorate: its PTS are
+  // exactly the ones the encoder and the muxer carry (gst-launch takes no keyframe requests anyway).
+  const description = spec.description.replace('fdsink fd=1', 'fdsink fd=3').replace('identity name=keyunit silent=true', 'identity name=stamp silent=false');
   const gst = spawn('stdbuf', ['-oL', 'gst-launch-1.0', '-v', ...description.split(/\s+/).filter(Boolean)], {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });

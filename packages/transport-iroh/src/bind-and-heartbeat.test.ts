@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSilent } from './heartbeat.js';
-import { bindAddresses } from './iroh-transport.js';
+import { bindAddresses, ticketAddresses } from './iroh-transport.js';
 
 describe('bindAddresses: --bind binds there, and the other address family only on its loopback', () => {
   it.each([
@@ -16,6 +16,15 @@ describe('bindAddresses: --bind binds there, and the other address family only o
   it.each(['localhost:0', '127.0.0.1', '::1:0', '[::1]', '300.1.1.1:0', '127.0.0.1:70000', '', '[1::2::3]:0'])('"%s" is a usage error in one line', (bind) => {
     expect(() => bindAddresses(bind)).toThrow(/^--bind must be IP:PORT, e\.g\. 127\.0\.0\.1:0 or \[::1\]:0 \(port 0: any free port\) \(got ".*"\)$/);
   });
+});
+
+describe('ticketAddresses: a ticket lists the --bind family only', () => {
+  const direct = ['127.0.0.1:4000', '[::1]:5000', '10.0.0.2:4000'];
+  it.each([
+    [undefined, direct],
+    ['127.0.0.1:0', ['127.0.0.1:4000', '10.0.0.2:4000']],
+    ['[::1]:0', ['[::1]:5000']],
+  ])('bind %s → %j', (bind, expected) => expect(ticketAddresses(direct, bind)).toEqual(expected));
 });
 
 describe('isSilent', () => {

@@ -25,7 +25,11 @@ import {
 import { Heartbeat, HEARTBEAT_DEFAULTS, NO_HEARTBEAT, type HeartbeatOptions } from './heartbeat.js';
 
 // The binding is CommonJS; take its named exports from the default export.
-const { Endpoint, EndpointTicket, RelayMode } = irohModule as typeof Iroh;
+const { Endpoint, EndpointAddr, EndpointTicket, RelayMode } = irohModule as typeof Iroh;
+
+function ticketAddr(addr: Iroh.EndpointAddr, bind: string | undefined): Iroh.EndpointAddr {
+  return bind ? new EndpointAddr(addr.id(), addr.relayUrl(), ticketAddresses(addr.directAddresses(), bind)) : addr;
+}
 
 export const PIXELPASS_ALPN = 'pixelpass/0';
 const ALPN_BYTES = Array.from(Buffer.from(PIXELPASS_ALPN, 'utf8'));
@@ -70,11 +74,23 @@ const CONNECTION_REFUSED = { code: 3, reason: 'the host refused this connection'
  * What to hand iroh for `--bind <addr:port>`. iroh binds an IPv4 and an IPv6
  * socket on the unspecified addresses (every interface) and a bind address
  * replaces only its own family's, and this binding cannot drop the other: so
- * the other family goes to its loopback, never to every interface.
+ * the other family goes to its loopback, never to every interface (and out of
+ * the ticket: see `ticketAddresses`).
  */
 export function bindAddresses(bind: string): string[] {
   const b = bind.trim();
   return parseBindAddress(b).family === 4 ? [b, '[::1]:0'] : [b, '127.0.0.1:0'];
+}
+
+/**
+ * The direct addresses a ticket lists: with `--bind`, only its family's (the
+ * other family's loopback socket is not for peers, and its random port would
+ * change a kept ticket on every run).
+ */
+export function ticketAddresses(direct: readonly string[], bind: string | undefined): string[] {
+  if (!bind) return [...direct];
+  const family = parseBindAddress(bind).family;
+  return direct.filter((a) => (a.startsWith('[') ? 6 : 4) === family);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -541,7 +557,7 @@ export class IrohTransport implements Transport {
     })();
 
     return {
-      address: EndpointTicket.fromAddr(ep.addr()).toString(),
+      address: EndpointTicket.fromAddr(ticketAddr(ep.addr(), this.options.bindAddr)).toString(),
       id: ep.id().toString(),
       localAddresses: ep.boundSockets(),
       relayReached,
