@@ -53,7 +53,8 @@ export async function run({ quick, log }) {
         const pub1 = host.lastStats();
         const published = rate(pub0, pub1, 'published');
         readers.forEach((r, i) => level.keptUp.push(rate(got0[i], r.bytes(), 'bytes') / published));
-        if (Math.abs(published - RATE) / RATE > 0.05) failures.push(`fan-out: feeder ran at ${Math.round(published)} B/s instead of ${RATE} with ${n} viewers (host too loaded)`);
+        // With no viewer the capture does not run (on demand): nothing to publish.
+        if (n > 0 && Math.abs(published - RATE) / RATE > 0.05) failures.push(`fan-out: feeder ran at ${Math.round(published)} B/s instead of ${RATE} with ${n} viewers (host too loaded)`);
       }
       const stats = host.lastStats();
       if (stats?.skips || stats?.drops) failures.push(`fan-out: viewers fell behind (${stats.skips} skips, ${stats.drops} drops)`);

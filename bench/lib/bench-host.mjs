@@ -48,6 +48,8 @@ let drops = 0;
 const direct = new Set();
 /** Where the feeder's TS goes: the session's media output (set when capture starts), and direct HTTP readers. */
 let emit = () => undefined;
+/** Bytes the feeder wrote that the session has not read yet. */
+let pending = () => 0;
 const publish = (bytes) => {
   emit(bytes);
   for (const res of direct) res.write(bytes);
@@ -65,6 +67,7 @@ const feederRunner = {
     const { PassThrough } = await import('node:stream');
     const output = new PassThrough({ highWaterMark: 1 << 20 });
     emit = (bytes) => output.write(bytes);
+    pending = () => output.writableLength;
     let exit;
     const exited = new Promise((r) => (exit = r));
     return { output, exited, pid: process.pid, stop: async () => { emit = () => undefined; output.end(); exit({ code: 0, reason: '' }); } };
@@ -77,8 +80,10 @@ if (o.feed === 'max') {
   let i = 0;
   const pump = () => {
     if (viewers().length > 0) {
+      // The session reads the feeder's output asynchronously: what it has not
+      // read yet counts too, or this loop would never see a queue grow.
       for (;;) {
-        const queued = Math.max(...viewers().map((v) => v.queuedBytes));
+        const queued = Math.max(...viewers().map((v) => v.queuedBytes)) + pending();
         if (queued >= highWater) break;
         publish(gop[i++ % gop.length]);
       }
