@@ -1,12 +1,12 @@
 // 6. Memory: RSS of a real `pixelpass host --source test` (its Node process, and
-// separately its gst-launch child) with 0, 1 and 8 viewers.
+// separately its media process: python3 pixelpass-media.py, or gst-launch) with 0, 1 and 8 viewers.
 import { comm, descendants, rssMiB, sleep } from './lib/proc.mjs';
 import { cliHost, cliViewer, reader, waitBytes } from './lib/session.mjs';
 import { summarize } from './lib/stats.mjs';
 
 function gstRss(pid) {
   return descendants(pid)
-    .filter((p) => comm(p).startsWith('gst-launch'))
+    .filter((p) => comm(p).startsWith('gst-launch') || comm(p).startsWith('python3'))
     .reduce((s, p) => s + rssMiB(p), 0);
 }
 

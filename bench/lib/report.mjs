@@ -81,7 +81,7 @@ export function markdown(r) {
   }
   if (memory?.levels) {
     out.push(`## Memory of \`pixelpass host --source test\` (${memory.rounds} round(s), ${memory.samplesPerLevel} samples per level)`, '');
-    out.push(table(['viewers', 'host (Node) RSS MiB', 'gst-launch RSS MiB'], memory.levels.map((l) => [l.viewers, fmt(l.hostRssMiB, 0), fmt(l.gstRssMiB, 0)])), '');
+    out.push(table(['viewers', 'host (Node) RSS MiB', 'media process RSS MiB'], memory.levels.map((l) => [l.viewers, fmt(l.hostRssMiB, 0), fmt(l.gstRssMiB, 0)])), '');
   }
   if (encoders?.encoders) {
     out.push('## Encoder cost (bench/encoders.mjs)', '');
@@ -132,12 +132,13 @@ export function markdown(r) {
   } else if (publish?.skipped) out.push('## Publishing', '', `Not measured: ${publish.skipped}.`, '');
   if (flip?.summary) {
     const s = flip.summary;
-    const p = (v) => (v?.p50 === undefined || v?.p50 === null ? '—' : fmt(v.p50, 0));
+    // Flip figures are plain numbers (not summaries): fmt would say n/a.
+    const p = (v) => (v?.p50 === undefined || v?.p50 === null ? '—' : `${Number(v.p50).toFixed(1)}${v.missed ? ` (${v.missed} missed)` : ''}`);
     out.push(`## Flip test: glass to glass as a person sees it (bench/flip.mjs, ${flip.rounds} rounds × ${flip.seconds} s, loopback, 720p x264)`, '');
     out.push(
       table(
         ['scenario', 'first viewer p50 ms', 'late joiner p50 ms', 'first viewer while the late one watches', 'first picture ms'],
-        Object.entries(s).map(([name, v]) => [name, p(v.first ?? v.floor), p(v.late), p(v.firstDuringLateJoin), v.firstPictureMs === undefined ? '—' : fmt(v.firstPictureMs, 0)]),
+        Object.entries(s).map(([name, v]) => [name, p(v.first ?? v.floor), p(v.late), p(v.firstDuringLateJoin), v.firstPictureMs === undefined ? '—' : Number(v.firstPictureMs).toFixed(0)]),
       ),
       '',
     );
@@ -198,7 +199,7 @@ export function charts(r) {
     out['memory.svg'] = barChart({
       title: 'Host RSS by viewers',
       unit: 'MiB',
-      groups: memory.levels.map((l) => ({ label: `${l.viewers} viewer${l.viewers === 1 ? '' : 's'}`, bars: [bar('host (Node)', l.hostRssMiB), bar('gst-launch', l.gstRssMiB)] })),
+      groups: memory.levels.map((l) => ({ label: `${l.viewers} viewer${l.viewers === 1 ? '' : 's'}`, bars: [bar('host (Node)', l.hostRssMiB), bar('media process', l.gstRssMiB)] })),
     });
   }
   if (encoders?.encoders?.length) {
